@@ -1,0 +1,1 @@
+"""TrustPulse services: survey, metrics and gateway, each a Flask app."""

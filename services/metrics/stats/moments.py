@@ -1,0 +1,118 @@
+"""Engine inputs: histograms and moments, and how to take them from a `Summary`.
+
+The engine never reads raw answers. It takes
+
+* a **histogram**: a mapping ``value -> count`` (or a pair of parallel sequences
+  ``(values, counts)``) of one question or one index's item sums, and
+* **moments**: the response count ``n``, the sums ``sum(x_i)`` of the numeric variables and
+  their cross-product sums ``sum(x_i * x_j)``, all exact integers.
+
+Both come straight from ``shared.summaries.Summary``; the helpers at the end of this module
+read them from any object with that summary's attributes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+HistogramLike = Mapping[Any, int] | tuple[Sequence[Any], Sequence[int]]
+
+
+def histogram_items(hist: HistogramLike) -> tuple[tuple, tuple[int, ...]]:
+    """Return ``(values, counts)`` of a histogram, counts as Python ints.
+
+    Numeric values are sorted ascending; other values (choice options) keep their order.
+    Negative counts raise ``ValueError``.
+    """
+    if isinstance(hist, Mapping):
+        values, counts = tuple(hist.keys()), tuple(hist.values())
+    else:
+        values, counts = tuple(hist[0]), tuple(hist[1])
+    if len(values) != len(counts):
+        raise ValueError("a histogram needs as many counts as values")
+    counts = tuple(int(c) for c in counts)
+    if any(c < 0 for c in counts):
+        raise ValueError("histogram counts cannot be negative")
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        order = sorted(range(len(values)), key=values.__getitem__)
+        values = tuple(values[i] for i in order)
+        counts = tuple(counts[i] for i in order)
+    return values, counts
+
+
+def power_sums(hist: HistogramLike) -> tuple[int, int | float, int | float]:
+    """Return ``(n, sum(x), sum(x**2))`` of a numeric histogram.
+
+    Integer values give exact Python ints, so that ``n * sum(x**2) - sum(x)**2`` is exact.
+    """
+    values, counts = histogram_items(hist)
+    n = sum(counts)
+    s1 = sum(v * c for v, c in zip(values, counts))
+    s2 = sum(v * v * c for v, c in zip(values, counts))
+    return n, s1, s2
+
+
+@dataclass(frozen=True)
+class Moments:
+    """First and second raw moments of ``p`` numeric variables, as exact integers.
+
+    Attributes
+    ----------
+    n : int
+        Number of respondents.
+    sums : tuple of int
+        ``sum(x_i)`` over respondents, per variable.
+    cross : tuple of tuple of int
+        ``sum(x_i * x_j)`` over respondents, a symmetric p x p table of raw values.
+    variables : tuple of str
+        Names of the variables, in the order of ``sums``.
+    """
+
+    n: int
+    sums: tuple
+    cross: tuple
+    variables: tuple = ()
+
+    def __post_init__(self):
+        p = len(self.sums)
+        if len(self.cross) != p or any(len(row) != p for row in self.cross):
+            raise ValueError("cross must be a p x p table matching sums")
+        if not self.variables:
+            object.__setattr__(self, "variables", tuple(str(i) for i in range(p)))
+        if len(self.variables) != p:
+            raise ValueError("variables must name every column of sums")
+        object.__setattr__(self, "sums", tuple(self.sums))
+        object.__setattr__(self, "cross", tuple(tuple(row) for row in self.cross))
+
+    def position(self, variable: str | int) -> int:
+        """Return the column of a variable given by name or position."""
+        if isinstance(variable, int) and not isinstance(variable, bool):
+            if not 0 <= variable < len(self.sums):
+                raise ValueError(f"no variable at position {variable}")
+            return variable
+        try:
+            return self.variables.index(variable)
+        except ValueError:
+            raise ValueError(f"unknown variable {variable!r}") from None
+
+    def scatter(self, i: int, j: int) -> int:
+        """Return ``n * sum(x_i x_j) - sum(x_i) sum(x_j)``: n(n-1) times the covariance."""
+        return self.n * self.cross[i][j] - self.sums[i] * self.sums[j]
+
+
+def moments_from_summary(summary) -> Moments:
+    """Return the `Moments` of a ``shared.summaries.Summary``."""
+    return Moments(
+        n=summary.n, sums=summary.sums, cross=summary.cross, variables=summary.variables
+    )
+
+
+def question_histogram(summary, question: str) -> dict:
+    """Return the histogram ``value -> count`` of one question of a summary."""
+    return dict(summary.hist[question])
+
+
+def index_histogram(summary, index: str) -> dict:
+    """Return the histogram ``item_sum -> count`` of one index of a summary."""
+    return dict(summary.index_hist[index])

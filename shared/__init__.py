@@ -1,0 +1,1 @@
+"""What every TrustPulse service needs the same way: settings, database, errors, request ids, logs, HTTP."""

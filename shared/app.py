@@ -1,0 +1,88 @@
+"""The parts of every service's `create_app` that are the same: config, API, probes, errors."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from flask import Flask, jsonify
+from flask_smorest import Api
+from sqlalchemy.engine import Engine
+
+from shared.db import database_ready
+from shared.errors import error_response, register_error_handlers
+from shared.logs import configure_logging, init_access_log
+from shared.requestid import init_request_id
+from shared.settings import Settings
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def build_app(import_name: str, service: str, settings: Settings, *,
+              version: str = "0.1.0", max_body: int = MAX_BODY_BYTES) -> tuple[Flask, Api]:
+    """Return a Flask app and its flask-smorest `Api` configured the TrustPulse way."""
+    app = Flask(import_name)
+    app.config.update(
+        TRUSTPULSE_SETTINGS=settings,
+        TRUSTPULSE_SERVICE=service,
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=max_body,
+        API_TITLE=f"TrustPulse {service}",
+        API_VERSION=version,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=None,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False
+    configure_logging(service, settings.log_level)
+    init_request_id(app)
+    init_access_log(app)
+    api = Api(app, spec_kwargs={"info": {"description": f"TrustPulse {service} service."}})
+    # After Api(): ours must win over flask-smorest's own HTTPException handler.
+    register_error_handlers(app)
+    return app, api
+
+
+def register_probes(app: Flask, checks: dict[str, Callable[[], tuple[bool, str | None]]]) -> None:
+    """Add `GET /healthz` (process up) and `GET /readyz` (each named check answers)."""
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok")
+
+    @app.get("/readyz")
+    def readyz():
+        down = {}
+        for name, check in checks.items():
+            ok, reason = check()
+            if not ok:
+                down[name] = reason or "down"
+        if down:
+            return error_response(503, "Not ready: " + ", ".join(sorted(down)) + " unavailable.",
+                                  down)
+        return jsonify(status="ok", checks={name: "ok" for name in checks})
+
+
+def database_check(engine: Engine) -> Callable[[], tuple[bool, str | None]]:
+    """Return a readiness check of a database engine."""
+    return lambda: database_ready(engine)
+
+
+def init_database(app: Flask, service: str, settings: Settings, migrations_dir,
+                  *, migrate: bool = True) -> Engine:
+    """Create the service's engine, bring its schema to head, and keep it on the app."""
+    from shared.db import make_engine
+    from shared.migrations import upgrade
+
+    url, schema = settings.database_for(service)
+    engine = make_engine(url, schema, pool_size=settings.db_pool_size)
+    if migrate:
+        upgrade(migrations_dir, engine, service, schema)
+    app.extensions["trustpulse_engine"] = engine
+    return engine
+
+
+def get_engine() -> Engine:
+    """Return the database engine of the app serving the current request or job."""
+    from flask import current_app
+
+    return current_app.extensions["trustpulse_engine"]

@@ -1,0 +1,54 @@
+"""Every service answers probes and errors in the shared JSON shape, on SQLite and PostgreSQL."""
+
+import pytest
+
+from services.gateway import create_app as gateway_app
+from services.metrics import create_app as metrics_app
+from services.survey import create_app as survey_app
+
+FACTORIES = {"survey": survey_app, "metrics": metrics_app, "gateway": gateway_app}
+
+
+@pytest.fixture(params=sorted(FACTORIES))
+def app(request, settings_factory):
+    application = FACTORIES[request.param](settings_factory())
+    yield application
+    application.extensions["trustpulse_engine"].dispose()
+
+
+def test_healthz_and_readyz_answer_ok(app):
+    client = app.test_client()
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.get_json()["checks"]["database"] == "ok"
+
+
+def test_unknown_path_is_json_404_with_request_id(app):
+    response = app.test_client().get("/no/such/path", headers={"X-Request-ID": "abc-123"})
+    assert response.status_code == 404
+    assert response.headers["X-Request-ID"] == "abc-123"
+    assert response.get_json()["error"] == {
+        "code": "not_found", "message": "No such resource.", "details": {},
+        "request_id": "abc-123"}
+
+
+def test_wrong_method_is_json_405(app):
+    response = app.test_client().delete("/healthz")
+    assert response.status_code == 405
+    assert response.get_json()["error"]["code"] == "method_not_allowed"
+    assert response.get_json()["error"]["request_id"] == response.headers["X-Request-ID"]
+
+
+def test_unsafe_request_id_is_replaced(app):
+    response = app.test_client().get("/healthz", headers={"X-Request-ID": "bad id <script>"})
+    assert response.headers["X-Request-ID"] != "bad id <script>"
+    assert len(response.headers["X-Request-ID"]) == 32
+
+
+def test_readiness_check_names_an_unreachable_database():
+    from shared.app import database_check
+    from shared.db import make_engine
+
+    engine = make_engine("postgresql+psycopg2://postgres@127.0.0.1:1/none")
+    assert database_check(engine)() == (False, "OperationalError")
