@@ -7,7 +7,7 @@ integers as ``n * sum(x**2) - sum(x)**2`` before any division.
 from __future__ import annotations
 
 import math
-from typing import Collection, Sequence
+from collections.abc import Collection, Sequence
 
 from scipy import stats
 
@@ -144,7 +144,10 @@ def wilson_interval(successes: int, n: int,
     z2 = z * z
     centre = (successes + z2 / 2.0) / (n + z2)
     half = z / (n + z2) * math.sqrt(successes * (n - successes) / n + z2 / 4.0)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # The bounds at x = 0 and x = n are exactly 0 and 1; say so rather than round off.
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return low, high
 
 
 def share_estimate(successes: int, n: int,

@@ -13,8 +13,9 @@ read them from any object with that summary's attributes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 HistogramLike = Mapping[Any, int] | tuple[Sequence[Any], Sequence[int]]
 

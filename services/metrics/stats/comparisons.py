@@ -1,0 +1,346 @@
+"""Two-group tests with effect sizes, from histograms and counts.
+
+Every test returns a `GroupTest` whose ``difference`` is ``b - a`` and whose statistic and
+effect size are signed the same way, so a positive value always means "b above a".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+from fractions import Fraction
+
+from scipy import stats
+
+from .estimates import nps_counts
+from .moments import HistogramLike, histogram_items, power_sums
+from .results import GroupTest
+
+
+def _empty_reason(n_a: int, n_b: int) -> str | None:
+    return "empty_group" if n_a == 0 or n_b == 0 else None
+
+
+def welch_t_test_from_sums(a: tuple, b: tuple, scale: float = 1.0,
+                           shift: float = 0.0) -> GroupTest:
+    """Welch's unequal-variance t test with Hedges' g, from ``(n, sum(x), sum(x**2))``.
+
+    .. math::
+
+        t = \\frac{\\bar x_b - \\bar x_a}{\\sqrt{s_a^2/n_a + s_b^2/n_b}}, \\quad
+        \\nu = \\frac{(s_a^2/n_a + s_b^2/n_b)^2}{\\frac{(s_a^2/n_a)^2}{n_a - 1} +
+        \\frac{(s_b^2/n_b)^2}{n_b - 1}}, \\quad p = 2\\,P(T_\\nu > |t|)
+
+        g = \\left(1 - \\frac{3}{4 (n_a + n_b) - 9}\\right)
+        \\frac{\\bar x_b - \\bar x_a}{s_p}, \\quad
+        s_p^2 = \\frac{(n_a - 1) s_a^2 + (n_b - 1) s_b^2}{n_a + n_b - 2}
+
+    with :math:`s^2 = (n S_2 - S_1^2) / (n (n - 1))` formed from exact integers. The values
+    and difference are reported for ``scale * x + shift`` (t, p and g do not change).
+
+    Parameters
+    ----------
+    a, b : tuple (n, sum, sum of squares)
+        Power sums of each group.
+    scale, shift : float
+        Linear map from the summed variable to the reported scale (``scale > 0``).
+
+    Returns
+    -------
+    GroupTest
+        ``test="welch_t"``, ``effect_size_name="hedges_g"``; reasons ``empty_group``,
+        ``single_respondent`` and ``zero_variance`` (both groups constant).
+
+    References
+    ----------
+    Welch, B. L. (1947). The generalization of "Student's" problem when several different
+    population variances are involved. *Biometrika* 34, 28-35. Hedges, L. V. & Olkin, I.
+    (1985). *Statistical Methods for Meta-Analysis*, p. 81.
+    """
+    if scale <= 0:
+        raise ValueError("scale must be positive")
+    (n_a, s1a, s2a), (n_b, s1b, s2b) = a, b
+    mean_a = scale * s1a / n_a + shift if n_a else None
+    mean_b = scale * s1b / n_b + shift if n_b else None
+    diff = mean_b - mean_a if n_a and n_b else None
+
+    def result(statistic=None, p=None, g=None, df=None, reason=None):
+        return GroupTest("welch_t", n_a, n_b, mean_a, mean_b, diff, statistic, p,
+                         "hedges_g", g, df=df, reason=reason)
+
+    if _empty_reason(n_a, n_b):
+        return result(reason="empty_group")
+    if n_a < 2 or n_b < 2:
+        return result(reason="single_respondent")
+    scatter_a, scatter_b = n_a * s2a - s1a * s1a, n_b * s2b - s1b * s1b
+    var_a = scatter_a / (n_a * n_a * (n_a - 1))  # s_a^2 / n_a
+    var_b = scatter_b / (n_b * n_b * (n_b - 1))
+    se2 = var_a + var_b
+    if se2 <= 0:
+        return result(reason="zero_variance")
+    raw_diff = s1b / n_b - s1a / n_a
+    t = raw_diff / math.sqrt(se2)
+    df = se2 * se2 / (var_a * var_a / (n_a - 1) + var_b * var_b / (n_b - 1))
+    p = float(2.0 * stats.t.sf(abs(t), df))
+    pooled = (scatter_a / n_a + scatter_b / n_b) / (n_a + n_b - 2)
+    g = raw_diff / math.sqrt(pooled) * (1.0 - 3.0 / (4.0 * (n_a + n_b) - 9.0))
+    return result(t, p, g, df)
+
+
+def welch_t_test(hist_a: HistogramLike, hist_b: HistogramLike) -> GroupTest:
+    """Welch's t test with Hedges' g from two histograms; see `welch_t_test_from_sums`.
+
+    References
+    ----------
+    Welch, B. L. (1947). *Biometrika* 34, 28-35.
+    """
+    return welch_t_test_from_sums(power_sums(hist_a), power_sums(hist_b))
+
+
+def index_welch_t_test(index_hist_a: HistogramLike, index_hist_b: HistogramLike,
+                       k: int) -> GroupTest:
+    """Welch's t test of an index score (0-100) from two item-sum histograms of ``k`` items.
+
+    The score is ``25 * s / k - 25`` (see `estimates.index_estimate`); see
+    `welch_t_test_from_sums` for the test.
+
+    References
+    ----------
+    Welch, B. L. (1947). *Biometrika* 34, 28-35.
+    """
+    return welch_t_test_from_sums(power_sums(index_hist_a), power_sums(index_hist_b),
+                                  scale=25.0 / k, shift=-25.0)
+
+
+def _aligned_counts(hist_a: HistogramLike, hist_b: HistogramLike):
+    """Return the union of categories (sorted when numeric) and both groups' counts."""
+    values_a, counts_a = histogram_items(hist_a)
+    values_b, counts_b = histogram_items(hist_b)
+    merged = dict.fromkeys(values_a + values_b)
+    values = tuple(merged)
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        values = tuple(sorted(values))
+    a, b = dict(zip(values_a, counts_a)), dict(zip(values_b, counts_b))
+    return values, [a.get(v, 0) for v in values], [b.get(v, 0) for v in values]
+
+
+def mann_whitney_test(hist_a: HistogramLike, hist_b: HistogramLike) -> GroupTest:
+    """Two-sided Mann-Whitney U test with rank-biserial r, from two ordered histograms.
+
+    Category :math:`c` with :math:`t_c` answers in both groups and :math:`T_c` answers
+    below it has mid-rank :math:`T_c + (t_c + 1)/2`. Then
+
+    .. math::
+
+        U_b = R_b - \\frac{n_b (n_b + 1)}{2}, \\quad \\mu = \\frac{n_a n_b}{2}, \\quad
+        \\sigma^2 = \\frac{n_a n_b}{12}\\left(N + 1 - \\frac{\\sum_c (t_c^3 - t_c)}
+        {N (N - 1)}\\right)
+
+        z = \\frac{|U_b - \\mu| - 1/2}{\\sigma}, \\quad p = \\min(1, 2 (1 - \\Phi(z))), \\quad
+        r = \\frac{2 U_b}{n_a n_b} - 1
+
+    (normal approximation with tie and continuity corrections; ``statistic`` is
+    :math:`U_b`, ``z`` is signed like :math:`U_b - \\mu`, ``r`` is
+    :math:`P(b > a) - P(b < a)`). ``difference`` is the difference of means when the
+    categories are numbers.
+
+    Returns
+    -------
+    GroupTest
+        ``test="mann_whitney"``, ``effect_size_name="rank_biserial"``; reasons
+        ``empty_group`` and ``all_tied`` (every answer in one category).
+
+    References
+    ----------
+    Mann, H. B. & Whitney, D. R. (1947). *Ann. Math. Statist.* 18(1), 50-60. Kerby, D. S.
+    (2014). The simple difference formula. *Comprehensive Psychology* 3, 11.IT.3.1.
+    """
+    values, counts_a, counts_b = _aligned_counts(hist_a, hist_b)
+    n_a, n_b = sum(counts_a), sum(counts_b)
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    mean_a = sum(v * c for v, c in zip(values, counts_a)) / n_a if numeric and n_a else None
+    mean_b = sum(v * c for v, c in zip(values, counts_b)) / n_b if numeric and n_b else None
+    diff = mean_b - mean_a if mean_a is not None and mean_b is not None else None
+
+    def result(u=None, p=None, r=None, z=None, reason=None):
+        return GroupTest("mann_whitney", n_a, n_b, mean_a, mean_b, diff, u, p,
+                         "rank_biserial", r, z=z, reason=reason)
+
+    if _empty_reason(n_a, n_b):
+        return result(reason="empty_group")
+    big_n = n_a + n_b
+    below, twice_rank_sum_b, ties = 0, 0, 0
+    for ca, cb in zip(counts_a, counts_b):
+        t = ca + cb
+        twice_rank_sum_b += cb * (2 * below + t + 1)
+        ties += t * t * t - t
+        below += t
+    twice_u = twice_rank_sum_b - n_b * (n_b + 1)  # exact 2 * U_b
+    u = twice_u / 2.0
+    r = (twice_u - n_a * n_b) / (n_a * n_b)
+    var_num = n_a * n_b * (big_n * big_n * big_n - big_n - ties)
+    if var_num <= 0:
+        return result(u=u, r=r, reason="all_tied")
+    sigma = math.sqrt(var_num / (12 * big_n * (big_n - 1)))
+    distance = abs(twice_u - n_a * n_b) / 2.0 - 0.5
+    p = min(1.0, float(2.0 * stats.norm.sf(distance / sigma)))
+    z = math.copysign(max(distance, 0.0) / sigma, twice_u - n_a * n_b)
+    return result(u, p, r, z)
+
+
+def two_proportion_z_test(successes_a: int, n_a: int, successes_b: int,
+                          n_b: int) -> GroupTest:
+    """Pooled two-proportion z test with Cohen's h.
+
+    .. math::
+
+        \\hat p = \\frac{x_a + x_b}{n_a + n_b}, \\quad
+        z = \\frac{x_b / n_b - x_a / n_a}{\\sqrt{\\hat p (1 - \\hat p) (1/n_a + 1/n_b)}},
+        \\quad h = 2 \\arcsin\\sqrt{p_b} - 2 \\arcsin\\sqrt{p_a}
+
+    Returns
+    -------
+    GroupTest
+        ``test="two_proportion_z"``, ``effect_size_name="cohens_h"``, values as shares
+        (0..1); reasons ``empty_group`` and ``zero_variance`` (no success, or only).
+
+    References
+    ----------
+    Fleiss, J. L., Levin, B. & Paik, M. C. (2003). *Statistical Methods for Rates and
+    Proportions*, 3rd ed., ch. 3. Cohen, J. (1988). *Statistical Power Analysis for the
+    Behavioral Sciences*, 2nd ed., ch. 6.
+    """
+    xa, n_a, xb, n_b = int(successes_a), int(n_a), int(successes_b), int(n_b)
+    if not (0 <= xa <= n_a and 0 <= xb <= n_b):
+        raise ValueError("successes must be between 0 and n")
+    share_a = xa / n_a if n_a else None
+    share_b = xb / n_b if n_b else None
+    if _empty_reason(n_a, n_b):
+        return GroupTest("two_proportion_z", n_a, n_b, share_a, share_b, None, None, None,
+                         "cohens_h", None, reason="empty_group")
+    diff = share_b - share_a
+    h = 2.0 * math.asin(math.sqrt(share_b)) - 2.0 * math.asin(math.sqrt(share_a))
+    total, successes = n_a + n_b, xa + xb
+    var_num = successes * (total - successes) * n_a * n_b
+    if var_num == 0:
+        return GroupTest("two_proportion_z", n_a, n_b, share_a, share_b, diff, None, None,
+                         "cohens_h", h, reason="zero_variance")
+    z = (xb * n_a - xa * n_b) * math.sqrt(total) / math.sqrt(var_num)
+    p = float(2.0 * stats.norm.sf(abs(z)))
+    return GroupTest("two_proportion_z", n_a, n_b, share_a, share_b, diff, z, p,
+                     "cohens_h", h, z=z)
+
+
+def share_test(hist_a: HistogramLike, hist_b: HistogramLike,
+               options: Collection) -> GroupTest:
+    """Pooled two-proportion z test of the share answering one of ``options``.
+
+    See `two_proportion_z_test`. Top-2-box is ``share_test(a, b, (4, 5))``.
+
+    References
+    ----------
+    Fleiss, Levin & Paik (2003), ch. 3.
+    """
+    chosen = set(options)
+
+    def count(hist):
+        values, counts = histogram_items(hist)
+        return sum(c for v, c in zip(values, counts) if v in chosen), sum(counts)
+
+    return two_proportion_z_test(*count(hist_a), *count(hist_b))
+
+
+def nps_difference_test(hist_a: HistogramLike, hist_b: HistogramLike) -> GroupTest:
+    """z test of the difference of two Net Promoter Scores.
+
+    With :math:`p = P/n`, :math:`d = D/n` per group, the per-respondent score (+1, 0, -1)
+    has variance :math:`v = p + d - (p - d)^2`, so
+
+    .. math::
+
+        z = \\frac{NPS_b - NPS_a}{\\sqrt{v_a / n_a + v_b / n_b}}
+
+    on the -1..1 scale; ``difference`` and the ``nps_difference`` effect size are in
+    NPS points (-200..200).
+
+    Returns
+    -------
+    GroupTest
+        ``test="nps_z"``; reasons ``empty_group``, ``single_respondent`` and
+        ``zero_variance``.
+
+    References
+    ----------
+    Rocks, B. (2016). Interval estimation for the "Net Promoter Score". *The American
+    Statistician* 70(4), 365-372 (Wald variance of the trinomial difference).
+    """
+    pa, da, n_a = nps_counts(hist_a)
+    pb, db, n_b = nps_counts(hist_b)
+    nps_a = 100.0 * (pa - da) / n_a if n_a else None
+    nps_b = 100.0 * (pb - db) / n_b if n_b else None
+    diff = nps_b - nps_a if n_a and n_b else None
+
+    def result(z=None, p=None, reason=None):
+        return GroupTest("nps_z", n_a, n_b, nps_a, nps_b, diff, z, p, "nps_difference",
+                         diff, z=z, reason=reason)
+
+    if _empty_reason(n_a, n_b):
+        return result(reason="empty_group")
+    if n_a < 2 or n_b < 2:
+        return result(reason="single_respondent")
+    # v / n = (n (P + D) - (P - D)^2) / n^3, exact numerators
+    var = ((n_a * (pa + da) - (pa - da) ** 2) / n_a ** 3
+           + (n_b * (pb + db) - (pb - db) ** 2) / n_b ** 3)
+    if var <= 0:
+        return result(reason="zero_variance")
+    z = ((pb - db) / n_b - (pa - da) / n_a) / math.sqrt(var)
+    return result(z, float(2.0 * stats.norm.sf(abs(z))))
+
+
+def chi_square_test(hist_a: HistogramLike, hist_b: HistogramLike) -> GroupTest:
+    """Chi-square test of independence of a 2 x c table (no Yates correction), Cramér's V.
+
+    Categories empty in both groups are dropped. With row totals :math:`R_i`, column
+    totals :math:`C_j` and :math:`N` answers,
+
+    .. math::
+
+        \\chi^2 = \\sum_{i,j} \\frac{(N O_{ij} - R_i C_j)^2}{N R_i C_j}, \\quad
+        \\nu = c - 1, \\quad V = \\sqrt{\\chi^2 / N}
+
+    summed exactly as fractions of integers.
+
+    Returns
+    -------
+    GroupTest
+        ``test="chi_square"``, ``effect_size_name="cramers_v"``, ``df``; reasons
+        ``empty_group`` and ``single_category``.
+
+    References
+    ----------
+    Pearson, K. (1900). *Philosophical Magazine* 50, 157-175. Cramér, H. (1946).
+    *Mathematical Methods of Statistics*, p. 282. Agresti, A. (2002). *Categorical Data
+    Analysis*, 2nd ed., sec. 3.2.
+    """
+    _, counts_a, counts_b = _aligned_counts(hist_a, hist_b)
+    n_a, n_b = sum(counts_a), sum(counts_b)
+
+    def result(statistic=None, p=None, v=None, df=None, reason=None):
+        return GroupTest("chi_square", n_a, n_b, None, None, None, statistic, p,
+                         "cramers_v", v, df=df, reason=reason)
+
+    if _empty_reason(n_a, n_b):
+        return result(reason="empty_group")
+    columns = [(ca, cb) for ca, cb in zip(counts_a, counts_b) if ca + cb > 0]
+    if len(columns) < 2:
+        return result(reason="single_category")
+    big_n = n_a + n_b
+    chi2 = Fraction(0)
+    for ca, cb in columns:
+        col = ca + cb
+        for observed, row in ((ca, n_a), (cb, n_b)):
+            chi2 += Fraction((big_n * observed - row * col) ** 2, big_n * row * col)
+    statistic = float(chi2)
+    df = len(columns) - 1
+    p = float(stats.chi2.sf(statistic, df))
+    return result(statistic, p, math.sqrt(statistic / big_n), float(df))
