@@ -1,0 +1,73 @@
+"""The demo organisation: a contact centre working beside AI, and the customers it serves.
+
+The shapes follow what published research on AI in customer service reports: about one
+customer in five prefers AI agents (rising from about 13%), about 38% would avoid them,
+about one in five is frustrated by empathy that feels engineered; among employees, worry
+about job security is the top concern and agents on complex issues report high exhaustion.
+"""
+
+from __future__ import annotations
+
+# Employees: headcount per department, and how each department spreads over sites and roles.
+DEPARTMENTS = {"Support": 160, "Sales": 80, "Billing": 60, "Technical": 100}
+LOCATIONS = {"Leeds": 0.45, "Manila": 0.35, "Austin": 0.20}
+ROLES_BY_DEPARTMENT = {
+    "Support": {"agent": 0.75, "complex_cases": 0.15, "team_lead": 0.10},
+    "Sales": {"agent": 0.85, "complex_cases": 0.05, "team_lead": 0.10},
+    "Billing": {"agent": 0.75, "complex_cases": 0.15, "team_lead": 0.10},
+    "Technical": {"agent": 0.45, "complex_cases": 0.45, "team_lead": 0.10},
+}
+
+WAVES = 12
+RESPONSE_RATE = (0.62, 0.78)  # each wave's response rate is drawn from this range
+
+# Latent shifts of each pulse item (0 = the scale's middle; + agrees more). Job security is the
+# lowest-scoring theme once reverse items are turned round: the top concern.
+EMPLOYEE_ITEM_SHIFT = {
+    "job_security": -0.55,
+    "replacement_worry": 0.75,   # agreement with the worry (reverse-scored in the indices)
+    "ai_training": 0.15,
+    "role_clarity": 0.05,
+    "ai_control": 0.0,
+    "ai_copilot": 0.3,
+    "leadership_openness": 0.05,
+    "monitoring_support": -0.15,
+    "workload": 0.1,
+    "complexity_exhaustion": -0.1,
+}
+EXHAUSTION_BY_ROLE = {"agent": 0.0, "complex_cases": 1.15, "team_lead": 0.35}
+# Readiness items improve over the quarter as AI training rolls out.
+READINESS_GAIN = {"ai_training": 0.45, "role_clarity": 0.3, "ai_control": 0.2}
+
+# One department's wellbeing falls in the last weeks, enough to raise an alert.
+WELLBEING_DROP_DEPARTMENT = "Billing"
+WELLBEING_DROP = {-3: 0.1, -2: 0.3, -1: 1.4}  # wave offset from the end -> latent drop
+WELLBEING_DROP_ITEMS = ("workload", "complexity_exhaustion", "job_security")
+
+# Customers: interactions rated per day, and how they spread over channels and handling.
+CUSTOMER_RESPONSES_PER_DAY = (28, 44)
+CHANNELS = {"chat": 0.45, "voice": 0.35, "email": 0.20}
+HANDLING_BY_CHANNEL = {
+    "chat": {"ai": 0.60, "hybrid": 0.28, "human": 0.12},
+    "voice": {"ai": 0.25, "hybrid": 0.30, "human": 0.45},
+    "email": {"ai": 0.45, "hybrid": 0.35, "human": 0.20},
+}
+REGIONS = {"UK": 0.40, "US": 0.35, "APAC": 0.25}
+
+PREFER_AI_START, PREFER_AI_END = 0.13, 0.25
+AVOID_AI = 0.38
+NO_PREFERENCE = 0.16
+
+# Latent shifts of customer items by handling; empathy is the weak point of AI handling,
+# so that about one customer in five finds it insincere overall.
+CUSTOMER_ITEM_SHIFT = {
+    "csat": {"ai": 0.25, "hybrid": 0.45, "human": 0.6},
+    "ai_disclosure": {"ai": 0.7, "hybrid": 0.4, "human": 0.2},
+    "empathy_sincere": {"ai": 0.15, "hybrid": 0.35, "human": 0.65},
+    "answer_trust": {"ai": 0.2, "hybrid": 0.4, "human": 0.55},
+    "human_access": {"ai": -0.1, "hybrid": 0.4, "human": 0.8},
+    "resolved": {"ai": 0.3, "hybrid": 0.45, "human": 0.55},
+}
+
+EMPLOYEE_COMMENT_RATE = 0.25
+CUSTOMER_COMMENT_RATE = 0.2

@@ -1,0 +1,184 @@
+"""The demo data as plain values: surveys to create, their waves, and the responses to import.
+
+Nothing here does I/O, so the shapes can be checked in memory; `loader` sends the plan to
+a running suite.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from services.demo import organisation as org
+from services.demo.comments import customer_comment, employee_comment
+from services.demo.sampling import latent, likert, ordered_choice, scale11, weighted_choice
+
+PULSE_SEGMENTS = ["department", "location", "role"]
+CUSTOMER_SEGMENTS = ["channel", "handled_by", "region"]
+TRUST_ITEMS = ("job_security", "replacement_worry", "ai_copilot", "leadership_openness",
+               "monitoring_support")
+READINESS_ITEMS = ("ai_training", "role_clarity", "ai_control")
+WELLBEING_ITEMS = ("workload", "complexity_exhaustion")
+REVERSED = {"replacement_worry", "complexity_exhaustion"}
+
+
+@dataclass
+class SurveyPlan:
+    """One survey: its creation body, its waves, the rows to import, and who was invited."""
+
+    name: str
+    body: dict
+    waves: list[dict] = field(default_factory=list)
+    responses: list[dict] = field(default_factory=list)
+    invited: list[int] = field(default_factory=list)
+
+
+@dataclass
+class DemoPlan:
+    """Every survey of the demo organisation."""
+
+    seed: int
+    today: date
+    surveys: list[SurveyPlan]
+
+    def survey(self, name: str) -> SurveyPlan:
+        """Return the survey planned under `name`."""
+        return next(s for s in self.surveys if s.name == name)
+
+
+@dataclass(frozen=True)
+class Employee:
+    department: str
+    location: str
+    role: str
+    trust: float
+    readiness: float
+    wellbeing: float
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def wave_weeks(today: date) -> list[date]:
+    """Return the Mondays of the twelve weekly waves; the last is the week before `today`'s."""
+    this_monday = today - timedelta(days=today.weekday())
+    return [this_monday - timedelta(weeks=org.WAVES - k) for k in range(org.WAVES)]
+
+
+def _roster(rng: random.Random) -> list[Employee]:
+    staff = []
+    for department, headcount in org.DEPARTMENTS.items():
+        for _ in range(headcount):
+            staff.append(Employee(
+                department=department,
+                location=weighted_choice(rng, org.LOCATIONS),
+                role=weighted_choice(rng, org.ROLES_BY_DEPARTMENT[department]),
+                trust=rng.gauss(0.0, 1.0), readiness=rng.gauss(0.0, 1.0),
+                wellbeing=rng.gauss(0.0, 1.0)))
+    return staff
+
+
+def _item_shifts(person: Employee, wave: int) -> dict[str, float]:
+    shifts = dict(org.EMPLOYEE_ITEM_SHIFT)
+    progress = wave / (org.WAVES - 1)
+    for item, gain in org.READINESS_GAIN.items():
+        shifts[item] += gain * progress
+    shifts["complexity_exhaustion"] += org.EXHAUSTION_BY_ROLE[person.role]
+    drop = org.WELLBEING_DROP.get(wave - org.WAVES, 0.0)
+    if person.department == org.WELLBEING_DROP_DEPARTMENT and drop:
+        for item in org.WELLBEING_DROP_ITEMS:
+            shifts[item] += drop if item in REVERSED else -drop
+    return shifts
+
+
+def employee_answers(rng: random.Random, person: Employee, wave: int) -> dict:
+    """Return one employee's answers to the `ai-trust-pulse` template in a wave."""
+    shifts = _item_shifts(person, wave)
+    traits = {**{i: person.trust for i in TRUST_ITEMS},
+              **{i: person.readiness for i in READINESS_ITEMS},
+              **{i: person.wellbeing for i in WELLBEING_ITEMS}}
+    answers = {}
+    for item, trait in traits.items():
+        answers[item] = likert(latent(rng, -trait if item in REVERSED else trait, shifts[item]))
+    engagement = (person.trust + person.wellbeing) / 2
+    answers["enps"] = scale11(latent(rng, engagement, 0.0, 0.4), centre=6.6, spread=2.0)
+    if rng.random() < org.EMPLOYEE_COMMENT_RATE:
+        answers["comment"] = employee_comment(rng, answers)
+    return answers
+
+
+def _pulse(rng: random.Random, today: date) -> SurveyPlan:
+    plan = SurveyPlan("pulse", {
+        "title": "Contact centre AI pulse", "kind": "employee_pulse",
+        "template": "ai-trust-pulse", "segments": PULSE_SEGMENTS, "anonymity_threshold": 5})
+    staff = _roster(rng)
+    for wave, monday in enumerate(wave_weeks(today)):
+        friday = monday + timedelta(days=4)
+        plan.waves.append({
+            "opens_at": _iso(datetime.combine(monday, time(7), UTC)),
+            "closes_at": _iso(datetime.combine(friday, time(19), UTC))})
+        plan.invited.append(len(staff))
+        rate = rng.uniform(*org.RESPONSE_RATE)
+        for person in staff:
+            if rng.random() >= rate:
+                continue
+            day = monday + timedelta(days=rng.randrange(5))
+            plan.responses.append({
+                "submitted_at": _iso(datetime.combine(day, time(rng.randrange(8, 18)),
+                                                      UTC)),
+                "segment": {"department": person.department, "location": person.location,
+                            "role": person.role},
+                "answers": employee_answers(rng, person, wave)})
+    return plan
+
+
+def preference_shares(progress: float) -> dict[str, float]:
+    """Return next-time preference shares, least to most AI-friendly, at `progress` in [0, 1]."""
+    prefer_ai = org.PREFER_AI_START + (org.PREFER_AI_END - org.PREFER_AI_START) * progress
+    prefer_human = 1.0 - org.AVOID_AI - org.NO_PREFERENCE - prefer_ai
+    return {"avoid_ai": org.AVOID_AI, "prefer_human": prefer_human,
+            "no_preference": org.NO_PREFERENCE, "prefer_ai": prefer_ai}
+
+
+def customer_answers(rng: random.Random, handled_by: str, progress: float) -> dict:
+    """Return one customer's answers to the `ai-interaction` template."""
+    trait = rng.gauss(0.0, 1.0)
+    answers = {item: likert(latent(rng, trait, shifts[handled_by]))
+               for item, shifts in org.CUSTOMER_ITEM_SHIFT.items()}
+    answers["next_preference"] = ordered_choice(rng, trait, preference_shares(progress))
+    answers["nps"] = scale11(latent(rng, trait, 0.0, 0.5), centre=6.8, spread=2.3)
+    if rng.random() < org.CUSTOMER_COMMENT_RATE:
+        answers["comment"] = customer_comment(rng, answers)
+    return answers
+
+
+def _customers(rng: random.Random, today: date) -> SurveyPlan:
+    plan = SurveyPlan("customers", {
+        "title": "Customer AI interaction rating", "kind": "customer_ai",
+        "template": "ai-interaction", "segments": CUSTOMER_SEGMENTS, "anonymity_threshold": 5})
+    first = wave_weeks(today)[0]
+    days = (today - first).days
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        progress = offset / max(1, days - 1)
+        for _ in range(rng.randint(*org.CUSTOMER_RESPONSES_PER_DAY)):
+            channel = weighted_choice(rng, org.CHANNELS)
+            handled_by = weighted_choice(rng, org.HANDLING_BY_CHANNEL[channel])
+            moment = datetime.combine(day, time(7), UTC) + timedelta(
+                seconds=rng.randrange(15 * 3600))
+            plan.responses.append({
+                "submitted_at": _iso(moment),
+                "segment": {"channel": channel, "handled_by": handled_by,
+                            "region": weighted_choice(rng, org.REGIONS)},
+                "answers": customer_answers(rng, handled_by, progress)})
+    return plan
+
+
+def build_demo(seed: int = 7, today: date | None = None) -> DemoPlan:
+    """Return the demo organisation's surveys, waves and responses, the same for one seed and day."""
+    today = today or datetime.now(UTC).date()
+    rng = random.Random(seed)
+    return DemoPlan(seed=seed, today=today,
+                    surveys=[_pulse(rng, today), _customers(rng, today)])
