@@ -1,0 +1,96 @@
+"""The dashboard's session: a signed, HttpOnly, SameSite cookie holding the signed-in key.
+
+The cookie is signed with the suite's secret key and expires after `LIFETIME`, both in the
+browser and when read back. Script cannot read it (HttpOnly), other sites do not send it on
+their requests (SameSite=Lax), and every form carries the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import current_app, g, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+COOKIE = "tp_dashboard"
+COOKIE_PATH = "/dashboard"
+LIFETIME = timedelta(hours=8)
+SALT = "trustpulse.dashboard.session"
+
+
+class CsrfRejected(Exception):
+    """A form arrived without the session's CSRF token."""
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    secret = current_app.config["TRUSTPULSE_SETTINGS"].secret_key
+    return URLSafeTimedSerializer(secret, salt=SALT)
+
+
+def current_session() -> dict:
+    """Return this request's session (empty when absent, forged or expired)."""
+    if "dashboard_session" not in g:
+        raw = request.cookies.get(COOKIE)
+        data = {}
+        if raw:
+            try:
+                data = _serializer().loads(raw, max_age=int(LIFETIME.total_seconds()))
+            except BadSignature:
+                data = {}
+        g.dashboard_session = data if isinstance(data, dict) else {}
+        g.dashboard_session_dirty = False
+    return g.dashboard_session
+
+
+def _replace(data: dict) -> None:
+    g.dashboard_session = data
+    g.dashboard_session_dirty = True
+
+
+def csrf_token() -> str:
+    """Return the session's CSRF token, starting a session if there is none."""
+    session = current_session()
+    if "csrf" not in session:
+        _replace({**session, "csrf": secrets.token_urlsafe(32)})
+    return g.dashboard_session["csrf"]
+
+
+def check_csrf() -> None:
+    """Raise `CsrfRejected` unless the posted form carries the session's token."""
+    expected = current_session().get("csrf", "")
+    given = request.form.get("csrf_token", "")
+    if not expected or not given or not hmac.compare_digest(given, expected):
+        raise CsrfRejected()
+
+
+def signed_in_key() -> str | None:
+    """Return the API key of the signed-in user, if any."""
+    return current_session().get("key")
+
+
+def sign_in(key: str) -> None:
+    """Start a fresh session for `key` (a new CSRF token too)."""
+    _replace({"key": key, "csrf": secrets.token_urlsafe(32)})
+
+
+def sign_out() -> None:
+    """End the session."""
+    _replace({})
+
+
+def save_session(response):
+    """Write the session cookie if it changed during the request."""
+    if not g.get("dashboard_session_dirty"):
+        return response
+    data = g.dashboard_session
+    secure = request.is_secure or (
+        current_app.config["TRUSTPULSE_SETTINGS"].public_url or "").startswith("https:")
+    if not data:
+        response.delete_cookie(COOKIE, path=COOKIE_PATH, httponly=True, samesite="Lax",
+                               secure=secure)
+        return response
+    response.set_cookie(COOKIE, _serializer().dumps(data), max_age=LIFETIME, path=COOKIE_PATH,
+                        httponly=True, samesite="Lax", secure=secure)
+    return response
