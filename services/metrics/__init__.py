@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 from pathlib import Path
 
 from flask import Flask
@@ -17,10 +18,37 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fla
     settings = settings or Settings.from_env()
     app, api = build_app(__name__, "metrics", settings)
     engine = init_database(app, "metrics", settings, MIGRATIONS, migrate=migrate)
+    register_extensions(app, settings)
     register_blueprints(api)
     register_probes(app, {"database": database_check(engine)})
+    if settings.scheduler_enabled:
+        register_scheduler(app, settings)
     return app
+
+
+def register_extensions(app: Flask, settings: Settings) -> None:
+    """Create the one pooled client to the survey service and the source reading through it."""
+    from services.metrics.survey_source import SurveySource, make_survey_client
+
+    app.extensions["trustpulse_survey_source"] = SurveySource(make_survey_client(settings))
 
 
 def register_blueprints(api) -> None:
     """Attach the service's resources."""
+    from services.metrics.analytics.routes import blp as analytics
+    from services.metrics.monitoring.routes import blp as monitoring
+
+    api.register_blueprint(analytics)
+    api.register_blueprint(monitoring)
+
+
+def register_scheduler(app: Flask, settings: Settings) -> None:
+    """Start the snapshot, alert and delivery jobs in this process."""
+    from services.metrics.monitoring.scheduled import JobContext, start_scheduler
+
+    context = JobContext(engine=app.extensions["trustpulse_engine"],
+                         source=app.extensions["trustpulse_survey_source"],
+                         webhook_url=settings.alert_webhook_url)
+    scheduler = start_scheduler(context)
+    app.extensions["trustpulse_scheduler"] = scheduler
+    atexit.register(lambda: scheduler.shutdown(wait=False))

@@ -1,0 +1,1 @@
+"""Analytics: scores, comparisons, distributions, changes, trends, drivers and comments."""

@@ -1,0 +1,248 @@
+"""The rules of every analytics answer: which cells, which statistic, what stays hidden."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+from services.metrics.analytics.cells import in_range, load_breakdown, selected_cell
+from services.metrics.analytics.metrics import histogram_question, parse_metric, text_question
+from services.metrics.analytics.selectors import (
+    parse_segment_by,
+    parse_segment_filter,
+    parse_selector,
+    period_dates,
+    widen_to_periods,
+)
+from services.metrics.stats.comparisons import chi_square_test
+from services.metrics.stats.drivers import driver_analysis
+from services.metrics.stats.moments import moments_from_summary
+from services.metrics.stats.multiple import benjamini_hochberg
+from services.metrics.stats.results import finite_or_none
+from services.metrics.stats.trend import mann_kendall_test
+from shared.errors import ValidationError
+
+TREND_MIN_PERIODS = 4
+DRIVERS_MIN_RESPONDENTS = 20
+TESTS = {"index": "welch_t", "item:likert5": "mann_whitney", "item:scale11": "welch_t",
+         "share": "two_proportion_z", "top2": "two_proportion_z", "nps": "nps_z"}
+EFFECTS = {"welch_t": "hedges_g", "mann_whitney": "rank_biserial",
+           "two_proportion_z": "cohens_h", "nps_z": "nps_difference"}
+
+
+def _estimate_row(cell, metric) -> dict:
+    """Return n, value and interval of a cell, all null when it is hidden."""
+    if cell.hidden:
+        return {"n": None, "value": None, "ci_low": None, "ci_high": None, "suppressed": True}
+    estimate = metric.estimate(cell.summary).to_dict()
+    return {"n": cell.count, "value": estimate["value"], "ci_low": estimate["ci_low"],
+            "ci_high": estimate["ci_high"], "suppressed": False}
+
+
+def _check_period(period: str, field: str = "period") -> str:
+    if period not in ("week", "month", "quarter", "wave"):
+        raise ValidationError("Bad period.", {field: ["use one of week, month, quarter, wave"]})
+    return period
+
+
+def scores(source, *, survey_id: int, metric: str, period: str, segment_by: str | None = None,
+           start: date | None = None, end: date | None = None) -> dict:
+    """Return the metric per period (and segment), hidden where groups are too small."""
+    survey = source.definition(survey_id)
+    parsed = parse_metric(metric, survey)
+    _check_period(period)
+    attributes = parse_segment_by(segment_by, survey)
+    start, end = widen_to_periods(start, end, period)
+    breakdown = load_breakdown(source, survey_id, granularity=period, attributes=attributes,
+                               count=parsed.answered)
+    series = [
+        {"period": cell.period, "segment": cell.segment(attributes), **_estimate_row(cell, parsed)}
+        for key, cell in sorted(breakdown.cells.items(), key=lambda kv: _row_order(breakdown, kv))
+        if in_range(cell.period, start, end, breakdown.survey)
+    ]
+    return {"survey_id": survey_id, "metric": metric, "period": period,
+            "segment_by": list(attributes), "threshold": breakdown.survey["anonymity_threshold"],
+            "series": series}
+
+
+def _row_order(breakdown, item):
+    (period, values), _ = item
+    return (breakdown.periods().index(period), tuple("" if v is None else str(v) for v in values))
+
+
+def _suppressed_comparison(metric_text: str, test: str) -> dict:
+    return {"metric": metric_text, "a": {"n": None, "value": None}, "b": {"n": None, "value": None},
+            "difference": None, "test": test, "statistic": None, "p_value": None,
+            "effect_size": {"name": EFFECTS.get(test), "value": None}, "significant": None,
+            "suppressed": True}
+
+
+def test_name(metric) -> str:
+    """Return the name of the test comparing two groups on a metric."""
+    return TESTS.get(f"{metric.kind}:{metric.qtype}", TESTS.get(metric.kind, ""))
+
+
+def compare_cells(metric, cell_a, cell_b, alpha: float) -> dict:
+    """Return the `compare` fields for two cells (all null when either is hidden)."""
+    if cell_a.hidden or cell_b.hidden:
+        return _suppressed_comparison(metric.text, test_name(metric))
+    result = metric.compare(cell_a.summary, cell_b.summary)
+    body = result.to_dict()
+    body["a"]["n"], body["b"]["n"] = cell_a.count, cell_b.count
+    return {"metric": metric.text, **body, "significant": result.is_significant(alpha),
+            "suppressed": False}
+
+
+def _testable(metric_text: str, survey: dict):
+    parsed = parse_metric(metric_text, survey)
+    if not parsed.testable:
+        raise ValidationError("This metric cannot be compared.", {"metric": [
+            "compare and changes take index:, item:, nps:, share: or top2: metrics"]})
+    return parsed
+
+
+def compare(source, *, survey_id: int, metric: str, a: str, b: str, alpha: float = 0.05) -> dict:
+    """Return the test of metric between two selected groups (b - a)."""
+    survey = source.definition(survey_id)
+    parsed = _testable(metric, survey)
+    selector_a, selector_b = parse_selector(a, survey, "a"), parse_selector(b, survey, "b")
+    cell_a = selected_cell(source, survey_id, selector_a, count=parsed.answered)
+    cell_b = selected_cell(source, survey_id, selector_b, count=parsed.answered)
+    return compare_cells(parsed, cell_a, cell_b, alpha)
+
+
+def distribution(source, *, survey_id: int, question: str, a: str, b: str) -> dict:
+    """Return the chi-square test of independence of two groups' answers to one question."""
+    survey = source.definition(survey_id)
+    key = histogram_question(question, survey)
+    selector_a, selector_b = parse_selector(a, survey, "a"), parse_selector(b, survey, "b")
+
+    def answered(summary):
+        return sum(summary.hist[key].values())
+
+    cell_a = selected_cell(source, survey_id, selector_a, count=answered)
+    cell_b = selected_cell(source, survey_id, selector_b, count=answered)
+    if cell_a.hidden or cell_b.hidden:
+        return {"question": key, "a": {"n": None, "counts": None}, "b": {"n": None, "counts": None},
+                "test": "chi_square", "statistic": None, "df": None, "p_value": None,
+                "effect_size": {"name": "cramers_v", "value": None}, "suppressed": True}
+    result = chi_square_test(cell_a.summary.hist[key], cell_b.summary.hist[key]).to_dict()
+    return {"question": key,
+            "a": {"n": cell_a.count, "counts": _counts(cell_a.summary.hist[key])},
+            "b": {"n": cell_b.count, "counts": _counts(cell_b.summary.hist[key])},
+            "test": "chi_square", "statistic": result["statistic"], "df": result["df"],
+            "p_value": result["p_value"], "effect_size": result["effect_size"],
+            "reason": result["reason"], "suppressed": False}
+
+
+def _counts(hist: dict) -> dict:
+    return {str(value): count for value, count in hist.items()}
+
+
+def changes(source, *, survey_id: int, metric: str, period: str, segment_by: str | None = None,
+            alpha: float = 0.05) -> dict:
+    """Return, per segment, the last period against the one before, BH-adjusted, by p."""
+    survey = source.definition(survey_id)
+    parsed = _testable(metric, survey)
+    _check_period(period)
+    attributes = parse_segment_by(segment_by, survey)
+    breakdown = load_breakdown(source, survey_id, granularity=period, attributes=attributes,
+                               count=parsed.answered)
+    periods = breakdown.periods()
+    items = []
+    if len(periods) >= 2:
+        last, before = periods[-1], periods[-2]
+        segments = sorted({values for _, values in breakdown.cells},
+                          key=lambda vs: tuple("" if v is None else str(v) for v in vs))
+        for values in segments:
+            cell_a, cell_b = breakdown.cell(before, values), breakdown.cell(last, values)
+            row = compare_cells(parsed, cell_a, cell_b, alpha)
+            row["a"]["period"], row["b"]["period"] = before, last
+            items.append({"segment": dict(zip(attributes, values)), **row})
+    adjusted = benjamini_hochberg([row["p_value"] for row in items])
+    for row, p in zip(items, adjusted):
+        row["p_adjusted"] = finite_or_none(p)
+        if p is not None:
+            row["significant"] = p < alpha
+    items.sort(key=lambda row: (row["p_adjusted"] is None, row["p_adjusted"] or 0.0))
+    return {"metric": metric, "period": period, "segment_by": list(attributes), "items": items}
+
+
+def trend(source, *, survey_id: int, metric: str, period: str, segment: str | None = None,
+          alpha: float = 0.05) -> dict:
+    """Return Mann-Kendall and Sen's slope over the unsuppressed periods of one group."""
+    survey = source.definition(survey_id)
+    parsed = parse_metric(metric, survey)
+    _check_period(period)
+    fixed = parse_segment_filter([p for p in (segment or "").split(";") if p], survey, "segment")
+    attributes = tuple(a for a, _ in fixed)
+    values = tuple(v for _, v in fixed)
+    whole = selected_cell(source, survey_id, parse_selector(
+        ";".join(f"segment:{a}={v}" for a, v in fixed), survey, "segment"), count=parsed.answered)
+    base = {"metric": metric, "period": period, "segment": dict(fixed)}
+    if whole.hidden:
+        return {**base, "periods": None, "labels": [], "values": [], "mann_kendall": {
+            "s": None, "tau": None, "z": None, "p_value": None}, "sen_slope": None,
+            "direction": None, "suppressed": True}
+    breakdown = load_breakdown(source, survey_id, granularity=period, attributes=attributes,
+                               count=parsed.answered)
+    labels, series = [], []
+    for label in breakdown.periods():
+        cell = breakdown.cell(label, values)
+        value = None if cell.hidden else parsed.estimate(cell.summary).to_dict()["value"]
+        if value is not None:
+            labels.append(label)
+            series.append(value)
+    if len(series) < TREND_MIN_PERIODS:
+        raise ValidationError("Too few periods for a trend.", {"period": [
+            (f"a trend needs at least {TREND_MIN_PERIODS} periods with enough respondents "
+            f"to show; try a shorter period or a larger group")]})
+    result = mann_kendall_test(series, alpha).to_dict()
+    return {**base, "periods": len(series), "labels": labels, "values": series,
+            "mann_kendall": result["mann_kendall"], "sen_slope": result["sen_slope"],
+            "direction": result["direction"], "suppressed": False}
+
+
+def drivers(source, *, survey_id: int, outcome: str, selector: str | None = None) -> dict:
+    """Return the questions ranked by Johnson's relative weight on an outcome."""
+    survey = source.definition(survey_id)
+    parsed = parse_metric(outcome, survey, "outcome")
+    if parsed.kind not in ("index", "item"):
+        raise ValidationError("Unsupported outcome.", {"outcome": [
+            "use index:<index> or item:<question> of a required likert5 or scale11 question"]})
+    cell = selected_cell(source, survey_id, parse_selector(selector, survey, "selector"))
+    variables = cell.summary.variables
+    outcome_items = parsed.items if parsed.kind == "index" else (parsed.key,)
+    if any(item not in variables for item in outcome_items):
+        raise ValidationError("Unsupported outcome.", {"outcome": [
+            "the outcome question must be required"]})
+    base = {"outcome": outcome, "selector": selector or ""}
+    if cell.hidden or cell.count < DRIVERS_MIN_RESPONDENTS:
+        return {**base, "n": None, "r_squared": None, "items": [], "suppressed": True}
+    predictors = [v for v in variables if v not in outcome_items]
+    result = driver_analysis(moments_from_summary(cell.summary), predictors, list(outcome_items),
+                             reverse=parsed.reverse if parsed.kind == "index" else ()).to_dict()
+    items = [{"question": i["question"], "correlation": i["correlation"], "weight": i["weight"]}
+             for i in result["items"]]
+    return {**base, "n": result["n"], "r_squared": result["r_squared"], "items": items,
+            "suppressed": False}
+
+
+def comments(source, *, survey_id: int, question: str, selector: str | None = None) -> dict:
+    """Return a group's free-text answers, shuffled, only for groups of the comment threshold."""
+    survey = source.definition(survey_id)
+    key = text_question(question, survey)
+    parsed = parse_selector(selector, survey, "selector")
+    cell = selected_cell(source, survey_id, parsed, threshold_key="comment_threshold")
+    base = {"question": key, "selector": selector or ""}
+    if cell.hidden:
+        return {**base, "n": None, "comments": [], "suppressed": True}
+    start = end = wave = None
+    if parsed.period:
+        start, end, wave = period_dates(parsed.period, survey)
+    answer = source.comments(survey_id, question=key, start=start, end=end, wave=wave,
+                             filter=";".join(f"{a}={v}" for a, v in parsed.segment) or None)
+    texts = list(answer.get("comments", []))
+    random.SystemRandom().shuffle(texts)
+    return {**base, "n": cell.count, "comments": texts, "suppressed": False}
+

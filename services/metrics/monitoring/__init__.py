@@ -1,0 +1,1 @@
+"""Monitoring: score snapshots, deterioration alerts, their delivery, and the scheduled jobs."""

@@ -1,0 +1,33 @@
+"""HTTP resources of alerts and stored snapshots."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.metrics.monitoring import service
+from services.metrics.schemas import PageQuerySchema, SnapshotsQuerySchema
+from shared.app import get_engine
+from shared.internal import require_internal_token
+
+blp = Blueprint("monitoring", __name__, url_prefix="/api/v1",
+                description="Alerts raised by the scheduled jobs, and stored score snapshots.")
+require_internal_token(blp)
+
+
+@blp.route("/alerts")
+class Alerts(MethodView):
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200)
+    def get(self, query):
+        """Significant deteriorations found by the scheduled jobs, newest first."""
+        return service.list_alerts(engine=get_engine(), **query)
+
+
+@blp.route("/surveys/<int:survey_id>/snapshots")
+class Snapshots(MethodView):
+    @blp.arguments(SnapshotsQuerySchema, location="query")
+    @blp.response(200)
+    def get(self, query, survey_id):
+        """The latest stored index scores of a survey."""
+        return service.list_snapshots(engine=get_engine(), survey_id=survey_id, **query)

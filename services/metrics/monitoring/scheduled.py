@@ -1,0 +1,95 @@
+"""Named scheduled jobs (APScheduler 3), persisted in the metrics database, one runner at a time.
+
+Every replica runs a `BackgroundScheduler` over the same SQLAlchemy job store; a job does its
+work only while it holds its lease row (`job_leases`), so across replicas one runs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+import requests
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from services.metrics.monitoring import repository, service
+
+log = logging.getLogger("trustpulse.metrics.jobs")
+
+# name -> interval in seconds
+JOB_INTERVALS = {
+    "refresh_snapshots": 15 * 60,
+    "detect_deteriorations": 60 * 60,
+    "deliver_alerts": 60,
+}
+LEASE_SECONDS = 10 * 60
+JOBSTORE_TABLE = "apscheduler_jobs"
+
+# The job store keeps a reference to `run_job` and the job's name; the live objects a job
+# needs (engine, survey source) are registered here by the app that starts the scheduler.
+_CONTEXTS: dict[str, JobContext] = {}
+
+
+@dataclass
+class JobContext:
+    """What the jobs of one app work with."""
+
+    engine: Engine
+    source: object
+    webhook_url: str | None
+    holder: str = field(default_factory=lambda: uuid.uuid4().hex)
+    session: requests.Session = field(default_factory=requests.Session)
+
+
+def run_named_job(context: JobContext, name: str):
+    """Run one named job if this replica can take its lease; return its result or None."""
+    try:
+        held = repository.acquire_lease(context.engine, name, context.holder,
+                                        service.utcnow(), LEASE_SECONDS)
+    except IntegrityError:  # another replica created the lease row at the same moment
+        held = False
+    if not held:
+        return None
+    try:
+        if name == "refresh_snapshots":
+            return service.refresh_snapshots(engine=context.engine, source=context.source)
+        if name == "detect_deteriorations":
+            return service.detect_deteriorations(engine=context.engine, source=context.source,
+                                                 webhook=bool(context.webhook_url))
+        if name == "deliver_alerts":
+            return service.deliver_alerts(engine=context.engine, webhook_url=context.webhook_url,
+                                          session=context.session)
+        raise ValueError(f"unknown job {name!r}")
+    finally:
+        repository.release_lease(context.engine, name, context.holder)
+
+
+def run_job(context_key: str, name: str) -> None:
+    """Entry point the job store refers to: run a named job of a registered app."""
+    context = _CONTEXTS.get(context_key)
+    if context is None:
+        return
+    try:
+        run_named_job(context, name)
+    except Exception:  # a failed run is retried at the next interval
+        log.exception("job %s failed", name)
+
+
+def start_scheduler(context: JobContext, context_key: str = "metrics") -> BackgroundScheduler:
+    """Start the named jobs on a scheduler whose job store is the metrics database."""
+    _CONTEXTS[context_key] = context
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=context.engine,
+                                                 tablename=JOBSTORE_TABLE)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+        timezone="UTC",
+    )
+    for name, seconds in JOB_INTERVALS.items():
+        scheduler.add_job(run_job, "interval", seconds=seconds, id=name, name=name,
+                          args=[context_key, name], replace_existing=True)
+    scheduler.start()
+    return scheduler

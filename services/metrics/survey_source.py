@@ -1,0 +1,98 @@
+"""The survey service as the metrics service's only data source (internal HTTP API).
+
+Summaries and comments come from `/internal/surveys/...` through one pooled `ServiceClient`
+per app. A survey that is down answers 503 naming `survey`; an unknown survey, 404.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+from typing import Any
+
+from shared.errors import NotFound, Unavailable, ValidationError
+from shared.http import ServiceClient
+from shared.settings import Settings
+
+DEFINITION_TTL_SECONDS = 30.0
+
+
+def make_survey_client(settings: Settings) -> ServiceClient:
+    """Return the pooled client the metrics service calls the survey service with."""
+    return ServiceClient("survey", settings.url_of("survey"),
+                         internal_token=settings.internal_token,
+                         connect_timeout=settings.connect_timeout,
+                         read_timeout=settings.read_timeout)
+
+
+def _unwrap(response) -> Any:
+    """Return a survey answer's JSON, or raise the matching API error."""
+    if response.status_code == 200:
+        return response.json()
+    if response.status_code == 404:
+        raise NotFound("No such survey.")
+    if response.status_code == 422:
+        details = (response.json().get("error") or {}).get("details") or {}
+        raise ValidationError("The request has invalid fields.", details)
+    raise Unavailable("The survey service is unavailable.", {"service": "survey"})
+
+
+class SurveySource:
+    """Summaries, comments and the survey list, read from the survey service."""
+
+    def __init__(self, client: ServiceClient, ttl: float = DEFINITION_TTL_SECONDS):
+        self.client = client
+        self.ttl = ttl
+        self._definitions: dict[int, tuple[float, dict]] = {}
+        self._lock = threading.Lock()
+
+    def _get(self, path: str, params: dict) -> Any:
+        params = {k: v for k, v in params.items() if v not in (None, "")}
+        return _unwrap(self.client.get(path, params=params))
+
+    def definition(self, survey_id: int) -> dict:
+        """Return a survey's definition (cached briefly: definitions do not change)."""
+        with self._lock:
+            cached = self._definitions.get(survey_id)
+        if cached and time.monotonic() - cached[0] < self.ttl:
+            return cached[1]
+        survey, _ = self.groups(survey_id, group_by="all")
+        return survey
+
+    def groups(self, survey_id: int, *, group_by: str, segment_by: tuple = (),
+               filter: str | None = None, start: date | None = None, end: date | None = None,
+               wave: int | None = None) -> tuple[dict, list[dict]]:
+        """Return (survey definition, groups) of `/internal/surveys/{id}/summaries`."""
+        body = self._get(f"/internal/surveys/{survey_id}/summaries", {
+            "group_by": group_by, "segment_by": ",".join(segment_by), "filter": filter,
+            "from": start and start.isoformat(), "to": end and end.isoformat(), "wave": wave})
+        with self._lock:
+            self._definitions[survey_id] = (time.monotonic(), body["survey"])
+        return body["survey"], body["groups"]
+
+    def comments(self, survey_id: int, *, question: str, filter: str | None = None,
+                 start: date | None = None, end: date | None = None,
+                 wave: int | None = None) -> dict:
+        """Return `{"n", "comments"}` of one group from the survey service."""
+        return self._get(f"/internal/surveys/{survey_id}/comments", {
+            "question": question, "filter": filter, "from": start and start.isoformat(),
+            "to": end and end.isoformat(), "wave": wave})
+
+    def surveys(self) -> list[dict]:
+        """Return every survey (id and definition fields) the survey service holds."""
+        try:
+            return self._paged("/internal/surveys")
+        except NotFound:
+            # Older survey services list surveys only on the public path.
+            return self._paged("/api/v1/surveys")
+
+    def _paged(self, path: str) -> list[dict]:
+        items, cursor = [], None
+        while True:
+            body = self._get(path, {"limit": 100, "cursor": cursor})
+            items.extend(body.get("items", []))
+            cursor = body.get("next_cursor")
+            if not cursor:
+                return items
+

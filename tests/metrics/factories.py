@@ -1,0 +1,135 @@
+"""Test data: survey definitions, raw responses, and an in-memory summaries source.
+
+`MemorySource` answers like the survey service's internal endpoints, grouping raw responses
+with `SummaryLayout.encode`, so the service layer can be tested on data whose raw rows the
+reference libraries also see.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from shared.periods import period_label
+from shared.summaries import SummaryLayout
+
+LIKERT_ITEMS = ("job_security", "training", "role_clarity", "control")
+
+
+def pulse_survey(threshold: int = 5, comment_threshold: int = 10, segments=("department",),
+                 waves=()) -> dict:
+    """Return an employee pulse definition: four likert items, an index, eNPS, choice, text."""
+    questions = [{"key": k, "type": "likert5", "required": True,
+                  "reverse": k == "control"} for k in LIKERT_ITEMS]
+    questions += [
+        {"key": "enps", "type": "scale11", "required": True},
+        {"key": "preference", "type": "choice", "required": True,
+         "options": ["prefer_ai", "no_preference", "prefer_human", "avoid_ai"]},
+        {"key": "comment", "type": "text", "required": False},
+    ]
+    return {"id": 1, "kind": "employee_pulse", "title": "Pulse", "segments": list(segments),
+            "anonymity_threshold": threshold, "comment_threshold": comment_threshold,
+            "questions": questions,
+            "indices": [{"key": "ai_trust", "title": "AI trust", "items": list(LIKERT_ITEMS)}],
+            "waves": list(waves)}
+
+
+def answers(rng: random.Random, shift: float = 0.0) -> dict:
+    """Return one plausible set of answers; `shift` moves the likert answers up or down."""
+    def likert():
+        return max(1, min(5, round(rng.gauss(3.2 + shift, 1.0))))
+    out = {k: likert() for k in LIKERT_ITEMS}
+    out["enps"] = max(0, min(10, round(rng.gauss(7 + 2 * shift, 2.0))))
+    out["preference"] = rng.choice(["prefer_ai", "no_preference", "prefer_human", "avoid_ai"])
+    out["comment"] = f"comment {rng.randrange(10**6)}"
+    return out
+
+
+def response(day: date, segment: dict, answers: dict, wave: int | None = None) -> dict:
+    """Return a raw response as the tests keep it."""
+    return {"day": day, "segment": dict(segment), "answers": dict(answers), "wave": wave}
+
+
+def weekly_responses(rng: random.Random, start: date, weeks: int, per_week: dict,
+                     shifts: dict | None = None) -> list[dict]:
+    """Return responses over `weeks` weeks; `per_week` maps a department to its weekly count."""
+    rows = []
+    for w in range(weeks):
+        for department, count in per_week.items():
+            shift = (shifts or {}).get(department, 0.0)
+            for i in range(count):
+                day = start + timedelta(days=7 * w + i % 5)
+                rows.append(response(day, {"department": department}, answers(rng, shift)))
+    return rows
+
+
+class MemorySource:
+    """The survey service's summaries and comments, computed in memory from raw responses."""
+
+    def __init__(self, survey: dict, responses: list[dict]):
+        self.survey = survey
+        self.responses = responses
+        self.layout = SummaryLayout(survey)
+        self.calls = 0
+
+    def definition(self, survey_id: int) -> dict:
+        return self.survey
+
+    def _matching(self, filter, start, end, wave):
+        wanted = dict(p.split("=", 1) for p in (filter or "").split(";") if p)
+        for r in self.responses:
+            if start and r["day"] < start or end and r["day"] > end:
+                continue
+            if wave is not None and r["wave"] != wave:
+                continue
+            if any(r["segment"].get(a) != v for a, v in wanted.items()):
+                continue
+            yield r
+
+    def groups(self, survey_id, *, group_by, segment_by=(), filter=None, start=None, end=None,
+               wave=None):
+        self.calls += 1
+        groups: dict = {}
+        for r in self._matching(filter, start, end, wave):
+            if group_by == "wave":
+                if r["wave"] is None:
+                    continue
+                period = f"wave-{r['wave']}"
+            else:
+                period = None if group_by == "all" else period_label(r["day"], group_by)
+            key = (period, tuple(r["segment"].get(a) for a in segment_by))
+            n, vec = groups.get(key, (0, self.layout.empty()))
+            groups[key] = (n + 1, vec + self.layout.encode(r["answers"]))
+        return self.survey, [
+            {"period": p, "segment": dict(zip(segment_by, values)), "n": n,
+             "vector": [int(x) for x in vec]}
+            for (p, values), (n, vec) in groups.items()]
+
+    def comments(self, survey_id, *, question, filter=None, start=None, end=None, wave=None):
+        rows = list(self._matching(filter, start, end, wave))
+        texts = [r["answers"][question] for r in rows if r["answers"].get(question)]
+        return {"n": len(rows), "comments": texts}
+
+    def raw(self, **where) -> list[dict]:
+        """Return the answers of responses matching segment values and an optional period."""
+        period = where.pop("period", None)
+        out = []
+        for r in self.responses:
+            if any(r["segment"].get(a) != v for a, v in where.items()):
+                continue
+            if period and not _in_period(r, period):
+                continue
+            out.append(r["answers"])
+        return out
+
+
+def _in_period(r: dict, label: str) -> bool:
+    if label.startswith("wave-"):
+        return r["wave"] == int(label[5:])
+    for granularity in ("week", "month", "quarter"):
+        try:
+            if period_label(r["day"], granularity) == label:
+                return True
+        except ValueError:
+            pass
+    return False
