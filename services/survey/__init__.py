@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.engine import Engine
 
 from shared.app import build_app, database_check, init_database, register_probes
 from shared.settings import Settings
@@ -15,12 +16,32 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Flask:
     """Build the survey service app."""
     settings = settings or Settings.from_env()
-    app, api = build_app(__name__, "survey", settings, max_body=50 * 1024 * 1024)
+    # Bodies are limited to 1 MiB; the import endpoint raises its own limit to 50 MiB.
+    app, api = build_app(__name__, "survey", settings)
     engine = init_database(app, "survey", settings, MIGRATIONS, migrate=migrate)
-    register_blueprints(api)
+    register_blueprints(app, api)
     register_probes(app, {"database": database_check(engine)})
+    register_scheduler(app, settings, engine)
     return app
 
 
-def register_blueprints(api) -> None:
-    """Attach the service's resources."""
+def register_blueprints(app: Flask, api) -> None:
+    """Attach the service's resources (every one behind the internal token)."""
+    from services.survey.forms.routes import bp as forms
+    from services.survey.instruments.routes import blp as instruments
+    from services.survey.respondents.routes import blp as respondents
+    from services.survey.responses.routes import blp as responses
+    from services.survey.summaries.routes import blp as summaries
+    from services.survey.waves.routes import blp as waves
+
+    for blueprint in (instruments, waves, respondents, responses, summaries):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(forms)
+
+
+def register_scheduler(app: Flask, settings: Settings, engine: Engine) -> None:
+    """Start the wave scheduler unless disabled (tests call its job directly)."""
+    if settings.scheduler_enabled:
+        from services.survey.waves.scheduled import start_scheduler
+
+        app.extensions["survey_scheduler"] = start_scheduler(engine)

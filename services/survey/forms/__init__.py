@@ -1,0 +1,1 @@
+"""The respondent's HTML form at `/s/{token}`: accessible, no JavaScript needed."""

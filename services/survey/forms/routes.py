@@ -1,0 +1,81 @@
+"""HTTP of the respondent form: `GET /s/{token}` shows it, `POST /s/{token}` stores it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+
+from services.survey.respondents.service import resolve_token
+from services.survey.responses.service import check_answers, store_response
+from shared.app import get_engine
+from shared.errors import APIError, ValidationError
+from shared.internal import require_internal_token
+
+bp = Blueprint("forms", __name__)
+require_internal_token(bp)
+
+LIKERT_LABELS = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree",
+                 4: "Agree", 5: "Strongly agree"}
+NUMERIC = ("likert5", "scale11")
+
+
+def _secret() -> str:
+    return current_app.config["TRUSTPULSE_SETTINGS"].link_secret
+
+
+def _problem_page(error: APIError):
+    return render_template("survey_problem.html", message=error.message), error.status
+
+
+def form_answers(survey: dict, form) -> dict:
+    """Return the answers posted by the form, typed by question (blank means unanswered)."""
+    answers = {}
+    for question in survey["questions"]:
+        value = form.get(question["key"], "")
+        if question["type"] != "text":
+            value = value.strip()
+        if value == "":
+            continue
+        if question["type"] in NUMERIC:
+            try:
+                value = int(value)
+            except ValueError:
+                pass  # kept as text: validation names it
+        answers[question["key"]] = value
+    return answers
+
+
+def _render_form(respondent, token: str, answers: dict, errors: dict, status: int = 200):
+    survey = respondent.survey
+    return render_template(
+        "survey_form.html", survey=survey, token=token, answers=answers,
+        errors={field.removeprefix("answers."): msgs for field, msgs in errors.items()},
+        likert_labels=LIKERT_LABELS), status
+
+
+@bp.get("/s/<token>")
+def show_form(token: str):
+    """Show the survey as an HTML form."""
+    try:
+        respondent = resolve_token(engine=get_engine(), secret=_secret(), token=token)
+    except APIError as error:
+        return _problem_page(error)
+    return _render_form(respondent, token, {}, {})
+
+
+@bp.post("/s/<token>")
+def submit_form(token: str):
+    """Store the form's answers and thank the respondent, or show what to fix."""
+    engine = get_engine()
+    try:
+        respondent = resolve_token(engine=engine, secret=_secret(), token=token)
+    except APIError as error:
+        return _problem_page(error)
+    answers = form_answers(respondent.survey, request.form)
+    try:
+        clean = check_answers(engine=engine, survey=respondent.survey, answers=answers)
+        store_response(engine=engine, respondent=respondent, answers=clean)
+    except ValidationError as error:
+        return _render_form(respondent, token, answers, error.details, 422)
+    except APIError as error:
+        return _problem_page(error)
+    return render_template("survey_thanks.html", survey=respondent.survey), 201

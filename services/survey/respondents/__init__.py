@@ -1,0 +1,1 @@
+"""Respondents' credentials: single-use invitation tokens and signed customer links."""

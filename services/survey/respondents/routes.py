@@ -1,0 +1,47 @@
+"""HTTP of invitations and customer links."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.survey.respondents import service
+from services.survey.respondents.schemas import (InvitationsCreateSchema, InvitationsSchema,
+                                                 LinkCreateSchema, LinkSchema)
+from shared.app import get_engine
+from shared.internal import require_internal_token
+
+blp = Blueprint("respondents", __name__, url_prefix="/api/v1",
+                description="Invitation tokens and customer links.")
+require_internal_token(blp)
+
+
+def public_base_url() -> str:
+    """Return the URL respondents reach the suite at."""
+    settings = current_app.config["TRUSTPULSE_SETTINGS"]
+    return settings.public_url or settings.url_of("gateway")
+
+
+@blp.route("/waves/<int:wave_id>/invitations")
+class WaveInvitations(MethodView):
+    @blp.arguments(InvitationsCreateSchema)
+    @blp.response(201, InvitationsSchema)
+    def post(self, data, wave_id):
+        """Make one single-use token per respondent, in order."""
+        tokens = service.create_invitations(engine=get_engine(), wave_id=wave_id,
+                                            respondents=data["respondents"])
+        return {"tokens": tokens}
+
+
+@blp.route("/surveys/<int:survey_id>/links")
+class SurveyLinks(MethodView):
+    @blp.arguments(LinkCreateSchema)
+    @blp.response(201, LinkSchema)
+    def post(self, data, survey_id):
+        """Make a signed link for one customer interaction."""
+        settings = current_app.config["TRUSTPULSE_SETTINGS"]
+        return service.create_link(engine=get_engine(), secret=settings.link_secret,
+                                   base_url=public_base_url(), survey_id=survey_id,
+                                   interaction_id=data["interaction_id"],
+                                   segment=data["segment"])

@@ -1,0 +1,115 @@
+"""Rules of respondents: who may answer which survey, in which wave, with which segment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from services.survey.clock import utcnow
+from services.survey.instruments.service import check_segment, get_survey
+from services.survey.respondents import repository, tokens
+from services.survey.waves.service import get_wave, open_wave_of, survey_waves, wave_status
+from shared.db import write_transaction
+from shared.errors import Conflict, Gone, NotFound, ValidationError
+
+
+@dataclass(frozen=True)
+class Respondent:
+    """What a valid token entitles: a survey, a wave (0 for none) and segment attributes."""
+
+    survey: dict
+    wave_id: int
+    segment: dict
+    token_digest: str | None = None
+    interaction_id: str | None = None
+
+
+def create_invitations(*, engine: Engine, wave_id: int, respondents: list[dict]) -> list[str]:
+    """Make one single-use token per respondent, in order; only their hashes are stored."""
+    wave = get_wave(engine=engine, wave_id=wave_id)
+    if wave["status"] == "closed":
+        raise Gone(f"Wave {wave_id} is closed.")
+    survey = get_survey(engine=engine, survey_id=wave["survey_id"])
+    errors = {}
+    for position, respondent in enumerate(respondents):
+        errors.update(check_segment(survey=survey, segment=respondent["segment"],
+                                    field=f"respondents.{position}.segment"))
+    if errors:
+        raise ValidationError("Some respondents have invalid segments.", errors)
+    issued = [tokens.new_invitation_token() for _ in respondents]
+    rows = [{"token_hash": tokens.token_hash(token), "survey_id": survey["id"],
+             "wave_id": wave_id, "segment": respondent["segment"]}
+            for token, respondent in zip(issued, respondents)]
+    with write_transaction(engine) as conn:
+        repository.insert_invitations(conn, rows)
+    return issued
+
+
+def create_link(*, engine: Engine, secret: str, base_url: str, survey_id: int,
+                interaction_id: str, segment: dict) -> dict:
+    """Return the signed token and URL of a customer link."""
+    survey = get_survey(engine=engine, survey_id=survey_id)
+    errors = check_segment(survey=survey, segment=segment, field="segment")
+    if errors:
+        raise ValidationError("The segment is not valid for this survey.", errors)
+    token = tokens.make_link_token(secret, survey_id=survey_id, interaction_id=interaction_id,
+                                   segment=segment)
+    return {"token": token, "url": f"{base_url.rstrip('/')}/s/{token}"}
+
+
+def resolve_token(*, engine: Engine, secret: str, token: str) -> Respondent:
+    """Return what a token entitles; 404 unknown, 409 used, 410 outside an open wave."""
+    if tokens.is_link_token(token):
+        return _resolve_link(engine=engine, secret=secret, token=token)
+    digest = tokens.token_hash(token)
+    with engine.connect() as conn:
+        invitation = repository.fetch_invitation(conn, digest)
+    if invitation is None:
+        raise NotFound("This survey link is not valid.")
+    if invitation["used"]:
+        raise Conflict("This survey link has already been used.")
+    wave = get_wave(engine=engine, wave_id=invitation["wave_id"])
+    if wave["status"] != "open":
+        raise Gone(f"This survey is {'not open yet' if wave['status'] == 'scheduled' else 'closed'}.")
+    survey = get_survey(engine=engine, survey_id=invitation["survey_id"])
+    return Respondent(survey=survey, wave_id=wave["id"], segment=invitation["segment"],
+                      token_digest=digest)
+
+
+def _resolve_link(*, engine: Engine, secret: str, token: str) -> Respondent:
+    link = tokens.read_link_token(secret, token)
+    if link is None:
+        raise NotFound("This survey link is not valid.")
+    try:
+        survey = get_survey(engine=engine, survey_id=link["survey_id"])
+    except NotFound:
+        raise NotFound("This survey link is not valid.") from None
+    if check_segment(survey=survey, segment=link["segment"], field="segment"):
+        raise NotFound("This survey link is not valid.")
+    with engine.connect() as conn:
+        if repository.link_used(conn, survey_id=survey["id"], interaction_id=link["interaction_id"]):
+            raise Conflict("This interaction has already been rated.")
+    waves = survey_waves(engine=engine, survey_id=survey["id"])
+    wave_id = 0
+    if waves:
+        # A survey with waves takes link responses only inside one; without waves, always.
+        now = utcnow()
+        wave = open_wave_of(waves, now)
+        if wave is None:
+            upcoming = any(wave_status(w, now) == "scheduled" for w in waves)
+            raise Gone("This survey is not open yet." if upcoming else "This survey is closed.")
+        wave_id = wave["id"]
+    return Respondent(survey=survey, wave_id=wave_id, segment=link["segment"],
+                      interaction_id=link["interaction_id"])
+
+
+def consume(conn, respondent: Respondent) -> None:
+    """Spend the respondent's token inside the response's transaction; 409 if already spent."""
+    if respondent.token_digest is not None:
+        if not repository.use_invitation(conn, respondent.token_digest):
+            raise Conflict("This survey link has already been used.")
+    elif respondent.interaction_id is not None:
+        if not repository.use_link(conn, survey_id=respondent.survey["id"],
+                                   interaction_id=respondent.interaction_id):
+            raise Conflict("This interaction has already been rated.")

@@ -1,0 +1,91 @@
+"""Answer validation built from a survey's own definition: one marshmallow schema per survey.
+
+`answers_schema` is the authority on what a valid set of answers is. Imports of many
+thousands of rows first try `fast_answers_check`, a compiled check that accepts only
+answers the schema accepts too; any row it does not accept goes to the schema, whose
+verdict and messages count.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from services.survey.schema_base import BaseSchema
+
+TEXT_MAX = 2000
+RANGES = {"likert5": (1, 5), "scale11": (0, 10)}
+
+
+class StrictInteger(fields.Integer):
+    """An integer that refuses booleans, strings and fractional numbers."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _field_for(question: dict) -> fields.Field:
+    required = bool(question.get("required", question["type"] != "text"))
+    common = {"required": required, "allow_none": not required}
+    qtype = question["type"]
+    if qtype in RANGES:
+        low, high = RANGES[qtype]
+        return StrictInteger(validate=validate.Range(min=low, max=high), **common)
+    if qtype == "choice":
+        return fields.String(validate=validate.OneOf(question["options"]), **common)
+    return fields.String(validate=validate.Length(max=TEXT_MAX), **common)
+
+
+def build_answers_schema(survey: dict) -> ma.Schema:
+    """Return a schema instance validating answers to `survey`."""
+    declared = {q["key"]: _field_for(q) for q in survey["questions"]}
+    schema_class = BaseSchema.from_dict(declared, name=f"Survey{survey['id']}AnswersSchema")
+    return schema_class()
+
+
+def validate_answers(schema: ma.Schema, answers: Any, *, prefix: str = "answers") -> dict:
+    """Return the loaded answers, or raise marshmallow's error with `prefix.`-named fields."""
+    if not isinstance(answers, dict):
+        raise ma.ValidationError({prefix: ["Must be an object of answers by question key."]})
+    try:
+        loaded = schema.load(answers)
+    except ma.ValidationError as exc:
+        raise ma.ValidationError({f"{prefix}.{field}" if field != "_schema" else prefix: msgs
+                                  for field, msgs in exc.messages.items()}) from None
+    # Unanswered optional questions are dropped, so stored answers hold only what was said.
+    return {key: value for key, value in loaded.items() if value is not None}
+
+
+def fast_answers_check(survey: dict) -> Callable[[Any], bool]:
+    """Return a predicate true only for answers `build_answers_schema` accepts unchanged."""
+    checks: dict[str, Callable[[Any], bool]] = {}
+    required = set()
+    for q in survey["questions"]:
+        qtype = q["type"]
+        if q.get("required", qtype != "text"):
+            required.add(q["key"])
+        if qtype in RANGES:
+            low, high = RANGES[qtype]
+            checks[q["key"]] = lambda v, lo=low, hi=high: type(v) is int and lo <= v <= hi
+        elif qtype == "choice":
+            checks[q["key"]] = lambda v, opts=frozenset(q["options"]): type(v) is str and v in opts
+        else:
+            checks[q["key"]] = lambda v: type(v) is str and len(v) <= TEXT_MAX
+    known = frozenset(checks)
+
+    def check(answers: Any) -> bool:
+        if type(answers) is not dict or not required.issubset(answers):
+            return False
+        for key, value in answers.items():
+            if key not in known or not checks[key](value):
+                return False
+        return True
+
+    return check

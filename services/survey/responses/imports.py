@@ -1,0 +1,178 @@
+"""Imports of historical responses (JSON or CSV): every row validated, then all stored or none."""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+from datetime import datetime
+
+import marshmallow as ma
+import numpy as np
+from sqlalchemy.engine import Engine
+
+from services.survey.clock import as_utc, utcnow
+from services.survey.instruments.service import check_segment, get_survey, survey_layout
+from services.survey.responses import repository
+from services.survey.responses.answers import fast_answers_check, validate_answers
+from services.survey.responses.encoding import bucket_vectors
+from services.survey.responses.schemas import ImportRowSchema
+from services.survey.responses.service import (answers_schema_of, combo_ids_for,
+                                               submission_times)
+from services.survey.waves.service import survey_waves
+from shared.db import write_transaction
+from shared.errors import ValidationError
+
+MAX_REPORTED_ROWS = 100
+ROW_KEYS = frozenset({"submitted_at", "segment", "answers"})
+NUMERIC = ("likert5", "scale11")
+
+
+def rows_from_json(payload) -> list:
+    """Return the raw rows of a JSON import body."""
+    if not isinstance(payload, dict) or set(payload) != {"responses"} \
+            or not isinstance(payload["responses"], list):
+        raise ValidationError("The body must be {\"responses\": [...]}.",
+                              {"responses": ["Missing data for required field."]})
+    return payload["responses"]
+
+
+def rows_from_csv(text: str, survey: dict) -> list[dict]:
+    """Return the raw rows of a CSV import: `submitted_at`, segment and question columns."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    if not header:
+        raise ValidationError("The CSV file is empty.", {"columns": ["No header row."]})
+    header = [name.strip() for name in header]
+    types = {q["key"]: q["type"] for q in survey["questions"]}
+    known = {"submitted_at", *survey["segments"], *types}
+    problems = [f"Unknown column {name!r}." for name in header if name not in known]
+    problems += [f"Duplicate column {name!r}." for name in set(header) if header.count(name) > 1]
+    if "submitted_at" not in header:
+        problems.append("Missing column 'submitted_at'.")
+    if problems:
+        raise ValidationError("The CSV columns do not match the survey.", {"columns": problems})
+    rows = []
+    for values in reader:
+        if not any(values):
+            continue
+        row = {"segment": {}, "answers": {}}
+        for name, value in zip(header, values):
+            if name == "submitted_at":
+                row["submitted_at"] = value
+            elif value == "":
+                continue
+            elif name in types:
+                row["answers"][name] = _csv_answer(value, types[name])
+            else:
+                row["segment"][name] = value
+        if len(values) != len(header):
+            row["columns"] = len(values)
+        rows.append(row)
+    return rows
+
+
+def _csv_answer(value: str, qtype: str):
+    if qtype in NUMERIC:
+        try:
+            return int(value)
+        except ValueError:
+            return value  # left as text so that validation names the bad value
+    return value
+
+
+def _fast_time(value) -> datetime | None:
+    if type(value) is not str:
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+def validate_rows(*, engine: Engine, survey: dict, rows: list, label: str) -> list[dict]:
+    """Return every row validated, or raise one 422 naming each bad row and why."""
+    fast_answers = fast_answers_check(survey)
+    allowed = frozenset(survey["segments"])
+    now = utcnow()
+    clean, errors, bad_rows = [], {}, 0
+    for i, row in enumerate(rows):
+        at = _fast_time(row.get("submitted_at")) if type(row) is dict else None
+        segment = row.get("segment", {}) if type(row) is dict else None
+        if (at is not None and at <= now and ROW_KEYS.issuperset(row) and type(segment) is dict
+                and allowed.issuperset(segment)
+                and all(type(v) is str and 0 < len(v) <= 100 for v in segment.values())
+                and fast_answers(row.get("answers"))):
+            clean.append({"submitted_at": at, "segment": segment, "answers": row["answers"]})
+            continue
+        row_errors = _row_errors(engine=engine, survey=survey, row=row, now=now, out=clean)
+        if row_errors:
+            bad_rows += 1
+            if bad_rows <= MAX_REPORTED_ROWS:
+                errors.update({f"{label}.{i}.{field}": msgs for field, msgs in row_errors.items()})
+    if errors:
+        more = f" (the first {MAX_REPORTED_ROWS} are listed)" if bad_rows > MAX_REPORTED_ROWS else ""
+        raise ValidationError(f"{bad_rows} row(s) are not valid{more}; nothing was imported.",
+                              errors)
+    return clean
+
+
+def _row_errors(*, engine: Engine, survey: dict, row, now: datetime, out: list) -> dict:
+    """Validate one row with the schemas; append it to `out` if valid, else return its errors."""
+    if type(row) is dict and "columns" in row:
+        return {"_row": [f"Has {row['columns']} values; the header has a different number."]}
+    try:
+        envelope = ImportRowSchema().load(row)
+    except ma.ValidationError as exc:
+        return exc.messages if isinstance(exc.messages, dict) else {"_row": exc.messages}
+    errors = check_segment(survey=survey, segment=envelope["segment"], field="segment")
+    if envelope["submitted_at"] > now:
+        errors["submitted_at"] = ["Is in the future."]
+    try:
+        answers = validate_answers(answers_schema_of(engine=engine, survey=survey),
+                                   envelope["answers"])
+    except ma.ValidationError as exc:
+        errors.update(exc.messages)
+    if not errors:
+        out.append({**envelope, "answers": answers})
+    return errors
+
+
+def _wave_finder(waves: list[dict]):
+    waves = sorted(waves, key=lambda w: w["opens_at"])
+    starts = [w["opens_at"] for w in waves]
+
+    def wave_of(at: datetime) -> int:
+        k = bisect.bisect_right(starts, at) - 1
+        return waves[k]["id"] if k >= 0 and at < waves[k]["closes_at"] else 0
+
+    return wave_of
+
+
+def import_responses(*, engine: Engine, survey_id: int, rows: list, label: str) -> int:
+    """Validate and store imported rows with their bucket summaries, in one transaction."""
+    survey = get_survey(engine=engine, survey_id=survey_id)
+    if not rows:
+        raise ValidationError("Nothing to import.", {label: ["Give at least one response."]})
+    clean = validate_rows(engine=engine, survey=survey, rows=rows, label=label)
+    texts = [repository.segment_key(r["segment"]) for r in clean]
+    combos = combo_ids_for(engine=engine, survey_id=survey_id, keys=sorted(set(texts)))
+    wave_of = _wave_finder(survey_waves(engine=engine, survey_id=survey_id))
+    bucket_index: dict[tuple, int] = {}
+    groups = np.empty(len(clean), dtype=np.int64)
+    stored = []
+    for i, (row, text) in enumerate(zip(clean, texts)):
+        day, stamp = submission_times(survey, row["submitted_at"])
+        wave_id, combo_id = wave_of(row["submitted_at"]), combos[text]
+        groups[i] = bucket_index.setdefault((day, wave_id, combo_id), len(bucket_index))
+        stored.append({"survey_id": survey_id, "wave_id": wave_id, "combo_id": combo_id,
+                       "submitted_on": day, "submitted_at": stamp, "answers": row["answers"]})
+    layout = survey_layout(engine=engine, survey=survey)
+    vectors = bucket_vectors(layout, [r["answers"] for r in clean], groups, len(bucket_index))
+    counts = np.bincount(groups, minlength=len(bucket_index))
+    with write_transaction(engine) as conn:
+        repository.insert_responses(conn, stored)
+        for (day, wave_id, combo_id), g in sorted(bucket_index.items()):
+            repository.add_to_bucket(conn, survey_id=survey_id, day=day, wave_id=wave_id,
+                                     combo_id=combo_id, n=int(counts[g]), vector=vectors[g])
+    return len(stored)

@@ -1,0 +1,72 @@
+"""HTTP of responses: one by token, and imports in JSON or CSV."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.survey.instruments.service import get_survey
+from services.survey.responses import imports, service
+from services.survey.responses.schemas import (ImportResultSchema, ResponseCreatedSchema,
+                                               ResponseCreateSchema)
+from shared.app import get_engine
+from shared.errors import APIError, BadRequest, ValidationError
+from shared.internal import require_internal_token
+
+IMPORT_MAX_BYTES = 50 * 1024 * 1024
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+blp = Blueprint("responses", __name__, url_prefix="/api/v1",
+                description="Responses given with a token, and imports.")
+require_internal_token(blp)
+
+
+def idempotency_key() -> str | None:
+    """Return the request's Idempotency-Key, checked."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is not None and not 1 <= len(key) <= 200:
+        raise ValidationError("The Idempotency-Key header is not valid.",
+                              {IDEMPOTENCY_HEADER: ["Must be 1 to 200 characters."]})
+    return key
+
+
+@blp.route("/responses")
+class Responses(MethodView):
+    @blp.arguments(ResponseCreateSchema)
+    @blp.response(201, ResponseCreatedSchema)
+    def post(self, data):
+        """Answer a survey with an invitation token or a customer link token."""
+        status, body = service.submit_response(
+            engine=get_engine(), secret=current_app.config["TRUSTPULSE_SETTINGS"].link_secret,
+            token=data["token"], answers=data["answers"], idempotency_key=idempotency_key())
+        return body, status
+
+
+@blp.route("/surveys/<int:survey_id>/responses/import")
+class ResponseImport(MethodView):
+    @blp.doc(requestBody={"content": {
+        "application/json": {"schema": {"type": "object", "properties": {
+            "responses": {"type": "array", "items": {"type": "object"}}}}},
+        "text/csv": {"schema": {"type": "string"}}}})
+    @blp.response(201, ImportResultSchema)
+    def post(self, survey_id):
+        """Import historical responses (JSON or CSV, up to 50 MiB): all rows or none."""
+        request.max_content_length = IMPORT_MAX_BYTES
+        engine = get_engine()
+        survey = get_survey(engine=engine, survey_id=survey_id)
+        if request.mimetype == "text/csv":
+            try:
+                text = request.get_data().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise BadRequest("The CSV file is not UTF-8.") from None
+            rows, label = imports.rows_from_csv(text, survey), "rows"
+        elif request.mimetype == "application/json":
+            payload = request.get_json(silent=True)
+            if payload is None:
+                raise BadRequest("The request body is not valid JSON.")
+            rows, label = imports.rows_from_json(payload), "responses"
+        else:
+            raise APIError("Send application/json or text/csv.", status=415)
+        return {"imported": imports.import_responses(engine=engine, survey_id=survey_id,
+                                                     rows=rows, label=label)}

@@ -1,0 +1,35 @@
+"""Schemas of responding and importing."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from services.survey.schema_base import BaseSchema, UTCDateTime
+
+
+class ResponseCreateSchema(BaseSchema):
+    """`POST /responses`: a token and the answers by question key."""
+
+    token = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    answers = fields.Raw(required=True)
+
+
+class ResponseCreatedSchema(ma.Schema):
+    """The stored response's id."""
+
+    id = fields.Integer()
+
+
+class ImportRowSchema(BaseSchema):
+    """One imported response."""
+
+    submitted_at = UTCDateTime(required=True)
+    segment = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
+    answers = fields.Raw(required=True)
+
+
+class ImportResultSchema(ma.Schema):
+    """How many responses an import stored."""
+
+    imported = fields.Integer()

@@ -1,0 +1,100 @@
+"""Rules of responding: validate against the survey, spend the token, store with the summary."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import marshmallow as ma
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from services.survey.clock import utcnow
+from services.survey.instruments.service import engine_cache, survey_layout
+from services.survey.respondents.service import Respondent, consume, resolve_token
+from services.survey.responses import repository
+from services.survey.responses.answers import build_answers_schema, validate_answers
+from shared.db import write_transaction
+from shared.errors import Conflict, ValidationError
+
+EMPLOYEE = "employee_pulse"
+
+
+def answers_schema_of(*, engine: Engine, survey: dict) -> ma.Schema:
+    """Return the cached answers schema of a survey (definitions never change)."""
+    cache = engine_cache(engine, "answer_schemas")
+    schema = cache.get(survey["id"])
+    if schema is None:
+        schema = cache[survey["id"]] = build_answers_schema(survey)
+    return schema
+
+
+def check_answers(*, engine: Engine, survey: dict, answers) -> dict:
+    """Return validated answers, or raise a 422 naming each problem."""
+    try:
+        return validate_answers(answers_schema_of(engine=engine, survey=survey), answers)
+    except ma.ValidationError as exc:
+        raise ValidationError("The answers are not valid.", exc.messages) from None
+
+
+def combo_ids_for(*, engine: Engine, survey_id: int, keys: list[str]) -> dict[str, int]:
+    """Return the ids of segment combinations (canonical texts), cached per process."""
+    cache = engine_cache(engine, "combos")
+    missing = [k for k in keys if (survey_id, k) not in cache]
+    if missing:
+        for key, combo_id in repository.combo_ids(engine, survey_id=survey_id,
+                                                  keys=missing).items():
+            cache[(survey_id, key)] = combo_id
+    return {k: cache[(survey_id, k)] for k in keys}
+
+
+def submission_times(survey: dict, now: datetime) -> tuple:
+    """Return (day, timestamp) kept for a response: employees keep the day only."""
+    return now.date(), (None if survey["kind"] == EMPLOYEE else now)
+
+
+def submit_response(*, engine: Engine, secret: str, token: str, answers,
+                    idempotency_key: str | None = None) -> tuple[int, dict]:
+    """Store one response given with a token; return (status, body)."""
+    if idempotency_key:
+        with engine.connect() as conn:
+            stored = repository.fetch_idempotent(conn, idempotency_key)
+        if stored:
+            return stored
+    respondent = resolve_token(engine=engine, secret=secret, token=token)
+    clean = check_answers(engine=engine, survey=respondent.survey, answers=answers)
+    try:
+        return store_response(engine=engine, respondent=respondent, answers=clean,
+                              idempotency_key=idempotency_key)
+    except (Conflict, IntegrityError):
+        # A concurrent retry with the same key may have stored it first: answer as it did.
+        if idempotency_key:
+            with engine.connect() as conn:
+                stored = repository.fetch_idempotent(conn, idempotency_key)
+            if stored:
+                return stored
+        raise Conflict("This survey link has already been used.") from None
+
+
+def store_response(*, engine: Engine, respondent: Respondent, answers: dict,
+                   idempotency_key: str | None = None) -> tuple[int, dict]:
+    """Spend the token, store the response and add it to its bucket, in one transaction."""
+    survey = respondent.survey
+    layout = survey_layout(engine=engine, survey=survey)
+    segment_text = repository.segment_key(respondent.segment)
+    combo_id = combo_ids_for(engine=engine, survey_id=survey["id"], keys=[segment_text])[
+        segment_text]
+    day, stamp = submission_times(survey, utcnow())
+    vector = layout.encode(answers)
+    with write_transaction(engine) as conn:
+        consume(conn, respondent)
+        # Insert the response before touching the bucket, so the bucket lock is held briefly.
+        response_id = repository.insert_response(conn, {
+            "survey_id": survey["id"], "wave_id": respondent.wave_id, "combo_id": combo_id,
+            "submitted_on": day, "submitted_at": stamp, "answers": answers})
+        body = {"id": response_id}
+        if idempotency_key:
+            repository.store_idempotent(conn, idempotency_key, 201, body)
+        repository.add_to_bucket(conn, survey_id=survey["id"], day=day,
+                                 wave_id=respondent.wave_id, combo_id=combo_id, n=1,
+                                 vector=vector)
+    return 201, body

@@ -1,0 +1,1 @@
+"""Internal reads for the metrics service: merged bucket summaries, and free-text comments."""

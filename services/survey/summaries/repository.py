@@ -1,0 +1,51 @@
+"""SQL of the internal reads: bucket rows, segment combinations, free-text answers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from services.survey.tables import buckets, responses, segment_combos
+
+
+def fetch_combos(conn: Connection, *, survey_id: int) -> dict[int, str]:
+    """Return a survey's segment combinations: id -> canonical JSON text."""
+    query = sa.select(segment_combos.c.id, segment_combos.c.segment).where(
+        segment_combos.c.survey_id == survey_id)
+    return {row.id: row.segment for row in conn.execute(query)}
+
+
+def _window(column, start: date | None, end: date | None) -> list:
+    where = []
+    if start is not None:
+        where.append(column >= start)
+    if end is not None:
+        where.append(column <= end)
+    return where
+
+
+def fetch_buckets(conn: Connection, *, survey_id: int, start: date | None, end: date | None,
+                  wave_id: int | None, combo_ids: list[int] | None) -> list:
+    """Return (day, wave_id, combo_id, n, vector) of a survey's buckets in a window."""
+    query = sa.select(buckets.c.day, buckets.c.wave_id, buckets.c.combo_id, buckets.c.n,
+                      buckets.c.vector).where(buckets.c.survey_id == survey_id,
+                                              *_window(buckets.c.day, start, end))
+    if wave_id is not None:
+        query = query.where(buckets.c.wave_id == wave_id)
+    if combo_ids is not None:
+        query = query.where(buckets.c.combo_id.in_(combo_ids))
+    return conn.execute(query).all()
+
+
+def fetch_answers(conn: Connection, *, survey_id: int, start: date | None, end: date | None,
+                  wave_id: int | None, combo_ids: list[int] | None) -> list[str]:
+    """Return the answers (JSON texts) of a survey's responses in a window."""
+    query = sa.select(responses.c.answers).where(responses.c.survey_id == survey_id,
+                                                 *_window(responses.c.submitted_on, start, end))
+    if wave_id is not None:
+        query = query.where(responses.c.wave_id == wave_id)
+    if combo_ids is not None:
+        query = query.where(responses.c.combo_id.in_(combo_ids))
+    return list(conn.execute(query).scalars())

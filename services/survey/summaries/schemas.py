@@ -1,0 +1,86 @@
+"""Schemas of the internal summaries and comments queries."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from services.survey.schema_base import BaseSchema
+
+GROUP_BY = ("day", "week", "month", "quarter", "wave", "all")
+
+
+def parse_filter(text: str | None) -> dict[str, str]:
+    """Return `attr=value;attr=value` as a dict; raise marshmallow's error if malformed."""
+    if not text:
+        return {}
+    parts = {}
+    for part in text.split(";"):
+        attr, sep, value = part.partition("=")
+        if not sep or not attr.strip() or attr.strip() in parts:
+            raise ma.ValidationError({"filter": [f"Use attr=value parts joined by ';' ({part!r})."]})
+        parts[attr.strip()] = value
+    return parts
+
+
+class RangeQuerySchema(BaseSchema):
+    """The group both internal reads share: dates, segment filter and wave."""
+
+    from_ = fields.Date(data_key="from", load_default=None)
+    to = fields.Date(load_default=None)
+    filter = fields.String(load_default=None)
+    wave = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+    @ma.validates_schema
+    def _check_range(self, data, **kwargs):
+        if data["from_"] and data["to"] and data["to"] < data["from_"]:
+            raise ma.ValidationError({"to": ["Must not be before from."]})
+
+    @ma.post_load
+    def _parse(self, data, **kwargs):
+        data["filter"] = parse_filter(data["filter"])
+        return data
+
+
+class SummariesQuerySchema(RangeQuerySchema):
+    """`GET /internal/surveys/{id}/summaries` query."""
+
+    group_by = fields.String(load_default="all", validate=validate.OneOf(GROUP_BY))
+    segment_by = fields.String(load_default=None)
+
+    @ma.post_load
+    def _split_segments(self, data, **kwargs):
+        text = data.get("segment_by")
+        data["segment_by"] = [s.strip() for s in text.split(",")] if text else []
+        if len(set(data["segment_by"])) != len(data["segment_by"]) or "" in data["segment_by"]:
+            raise ma.ValidationError({"segment_by": ["List distinct attributes, comma-separated."]})
+        return data
+
+
+class CommentsQuerySchema(RangeQuerySchema):
+    """`GET /internal/surveys/{id}/comments` query."""
+
+    question = fields.String(required=True)
+
+
+class SummaryGroupSchema(ma.Schema):
+    """One group's merged summary."""
+
+    period = fields.String(allow_none=True)
+    segment = fields.Dict()
+    n = fields.Integer()
+    vector = fields.List(fields.Integer())
+
+
+class SummariesSchema(ma.Schema):
+    """The survey's definition and its groups' summaries."""
+
+    survey = fields.Dict()
+    groups = fields.List(fields.Nested(SummaryGroupSchema))
+
+
+class CommentsSchema(ma.Schema):
+    """A group's free-text answers, in random order."""
+
+    n = fields.Integer()
+    comments = fields.List(fields.String())

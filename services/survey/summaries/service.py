@@ -1,0 +1,129 @@
+"""Summaries of a survey merged by period and segment, and the comments of a group.
+
+A year of daily buckets over a few dozen segment combinations is some thousands of rows:
+each combination is parsed once, each day labelled once, and the vectors of each group
+are summed with one numpy `reduceat`.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date
+
+import numpy as np
+from sqlalchemy.engine import Engine
+
+from services.survey.clock import iso_utc
+from services.survey.instruments.service import get_survey, survey_layout
+from services.survey.summaries import repository
+from services.survey.waves.service import survey_waves
+from shared.errors import ValidationError
+from shared.periods import period_label, wave_label
+from shared.summaries import vectors_from_bytes
+
+_rng = random.SystemRandom()
+
+
+def _check_attributes(survey: dict, field: str, attributes) -> None:
+    unknown = sorted(set(attributes) - set(survey["segments"]))
+    if unknown:
+        raise ValidationError(f"Unknown segment attribute(s): {', '.join(unknown)}.",
+                              {field: [f"Not a segment of this survey: {', '.join(unknown)}; "
+                                       f"allowed: {', '.join(survey['segments']) or 'none'}."]})
+
+
+def _matching_combos(combos: dict[int, dict], wanted: dict[str, str]) -> list[int] | None:
+    """Return the ids of combinations matching every `attr=value`, or None for no filter."""
+    if not wanted:
+        return None
+    return [cid for cid, seg in combos.items()
+            if all(seg.get(attr) == value for attr, value in wanted.items())]
+
+
+def survey_document(*, engine: Engine, survey: dict) -> dict:
+    """Return the survey part of the summaries answer: definition, thresholds, waves."""
+    return {
+        "id": survey["id"], "kind": survey["kind"], "title": survey["title"],
+        "segments": survey["segments"], "anonymity_threshold": survey["anonymity_threshold"],
+        "comment_threshold": survey["comment_threshold"], "questions": survey["questions"],
+        "indices": survey["indices"],
+        "waves": [{"id": w["id"], "opens_at": iso_utc(w["opens_at"]),
+                   "closes_at": iso_utc(w["closes_at"])}
+                  for w in survey_waves(engine=engine, survey_id=survey["id"])],
+    }
+
+
+def summaries(*, engine: Engine, survey_id: int, from_: date | None, to: date | None,
+              group_by: str, segment_by: list[str], filter: dict[str, str],
+              wave: int | None) -> dict:
+    """Return the survey and its bucket summaries merged per (period, segment) group."""
+    survey = get_survey(engine=engine, survey_id=survey_id)
+    _check_attributes(survey, "segment_by", segment_by)
+    _check_attributes(survey, "filter", filter)
+    layout = survey_layout(engine=engine, survey=survey)
+    with engine.connect() as conn:
+        combos = {cid: json.loads(text) for cid, text in
+                  repository.fetch_combos(conn, survey_id=survey_id).items()}
+        rows = repository.fetch_buckets(conn, survey_id=survey_id, start=from_, end=to,
+                                        wave_id=wave,
+                                        combo_ids=_matching_combos(combos, filter))
+    if group_by == "wave":
+        rows = [row for row in rows if row.wave_id]
+    segment_of = {cid: tuple(seg.get(attr) for attr in segment_by) for cid, seg in combos.items()}
+    labels: dict = {}
+    group_of: dict[tuple, int] = {}
+    groups = np.empty(len(rows), dtype=np.int64)
+    for i, row in enumerate(rows):
+        period = _label(row, group_by, labels)
+        groups[i] = group_of.setdefault((period, segment_of[row.combo_id]), len(group_of))
+    matrix = vectors_from_bytes([row.vector for row in rows], layout.size)
+    counts = np.bincount(groups, weights=[row.n for row in rows], minlength=len(group_of))
+    merged = _grouped_sum(matrix, groups, len(group_of))
+    out = []
+    for (period, segment), g in group_of.items():
+        out.append({"period": period, "segment": dict(zip(segment_by, segment)),
+                    "n": int(counts[g]), "vector": merged[g].tolist()})
+    out.sort(key=lambda item: (item["period"] or "", json.dumps(item["segment"], sort_keys=True)))
+    return {"survey": survey_document(engine=engine, survey=survey), "groups": out}
+
+
+def _label(row, group_by: str, cache: dict) -> str | None:
+    if group_by == "all":
+        return None
+    if group_by == "wave":
+        return wave_label(row.wave_id)
+    day = row.day if isinstance(row.day, date) else date.fromisoformat(str(row.day))
+    label = cache.get(day)
+    if label is None:
+        label = cache[day] = period_label(day, group_by)
+    return label
+
+
+def _grouped_sum(matrix: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Return the per-group column sums of `matrix` (rows assigned by `groups`)."""
+    if not n_groups:
+        return np.zeros((0, matrix.shape[1]), dtype=matrix.dtype)
+    order = np.argsort(groups, kind="stable")
+    starts = np.searchsorted(groups[order], np.arange(n_groups))
+    return np.add.reduceat(matrix[order], starts, axis=0)
+
+
+def comments(*, engine: Engine, survey_id: int, question: str, from_: date | None,
+             to: date | None, filter: dict[str, str], wave: int | None) -> dict:
+    """Return the group's response count and its answers to a text question, shuffled."""
+    survey = get_survey(engine=engine, survey_id=survey_id)
+    text_questions = [q["key"] for q in survey["questions"] if q["type"] == "text"]
+    if question not in text_questions:
+        raise ValidationError("Not a free-text question of this survey.",
+                              {"question": [f"Use one of: {', '.join(text_questions) or 'none'}."]})
+    _check_attributes(survey, "filter", filter)
+    with engine.connect() as conn:
+        combos = {cid: json.loads(text) for cid, text in
+                  repository.fetch_combos(conn, survey_id=survey_id).items()}
+        answers = repository.fetch_answers(conn, survey_id=survey_id, start=from_, end=to,
+                                           wave_id=wave,
+                                           combo_ids=_matching_combos(combos, filter))
+    texts = [text for text in (json.loads(a).get(question) for a in answers) if text]
+    _rng.shuffle(texts)
+    return {"n": len(answers), "comments": texts}

@@ -1,0 +1,1 @@
+"""Waves (the windows in which a survey takes responses) and the schedules that make them."""

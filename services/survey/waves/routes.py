@@ -1,0 +1,41 @@
+"""HTTP of waves and schedules."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.survey.waves import service
+from services.survey.waves.schemas import (ScheduleCreateSchema, ScheduleSchema,
+                                           WaveCreateSchema, WaveListQuerySchema,
+                                           WavePageSchema, WaveSchema)
+from shared.app import get_engine
+from shared.internal import require_internal_token
+
+blp = Blueprint("waves", __name__, url_prefix="/api/v1", description="Waves and schedules.")
+require_internal_token(blp)
+
+
+@blp.route("/surveys/<int:survey_id>/waves")
+class SurveyWaves(MethodView):
+    @blp.arguments(WaveListQuerySchema, location="query")
+    @blp.response(200, WavePageSchema)
+    def get(self, query, survey_id):
+        """List a survey's waves."""
+        return service.list_waves(engine=get_engine(), survey_id=survey_id,
+                                  limit=query["limit"], cursor=query["cursor"])
+
+    @blp.arguments(WaveCreateSchema)
+    @blp.response(201, WaveSchema)
+    def post(self, data, survey_id):
+        """Add a wave: the survey takes responses from opens_at until closes_at."""
+        return service.create_wave(engine=get_engine(), survey_id=survey_id, **data)
+
+
+@blp.route("/surveys/<int:survey_id>/schedule")
+class SurveySchedule(MethodView):
+    @blp.arguments(ScheduleCreateSchema)
+    @blp.response(201, ScheduleSchema)
+    def post(self, data, survey_id):
+        """Schedule waves: one every `every_days`, open for `open_days`, from `starts_at`."""
+        return service.create_schedule(engine=get_engine(), survey_id=survey_id, **data)

@@ -1,0 +1,42 @@
+"""Scheduled jobs of waves: an APScheduler job that makes the waves of every schedule.
+
+Schedules live in the `schedules` table, so they survive restarts; each process's
+scheduler polls them, and the unique (survey_id, opens_at) of waves makes every wave
+once however many processes or replicas run the job. Waves then open and close by
+their own times: no job has to fire at the exact moment.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.engine import Engine
+
+from services.survey.clock import utcnow
+from services.survey.waves.service import materialise_scheduled_waves
+
+log = logging.getLogger("trustpulse.survey.scheduler")
+POLL_SECONDS = 60
+
+
+def make_scheduled_waves(engine: Engine) -> None:
+    """The job: make the waves every schedule needs now."""
+    try:
+        made = materialise_scheduled_waves(engine=engine)
+        if made:
+            log.info("made %d scheduled wave(s)", made)
+    except Exception:  # a failed poll must not stop the scheduler; the next one retries
+        log.exception("making scheduled waves failed")
+
+
+def start_scheduler(engine: Engine) -> BackgroundScheduler:
+    """Start the background scheduler of the survey service."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(make_scheduled_waves, "interval", seconds=POLL_SECONDS, args=[engine],
+                      id="make_scheduled_waves", replace_existing=True, coalesce=True,
+                      max_instances=1, next_run_time=utcnow())
+    scheduler.start()
+    atexit.register(lambda: scheduler.shutdown(wait=False))
+    return scheduler

@@ -1,0 +1,66 @@
+"""Schemas of waves and schedules."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from services.survey.schema_base import BaseSchema, PageQuerySchema, UTCDateTime
+
+
+class WaveCreateSchema(BaseSchema):
+    """`POST /surveys/{id}/waves`."""
+
+    opens_at = UTCDateTime(required=True)
+    closes_at = UTCDateTime(required=True)
+
+    @ma.validates_schema
+    def _check_window(self, data, **kwargs):
+        if data["closes_at"] <= data["opens_at"]:
+            raise ma.ValidationError({"closes_at": ["Must be after opens_at."]})
+
+
+class WaveSchema(ma.Schema):
+    """A wave; `status` is `scheduled`, `open` or `closed`, from its times."""
+
+    id = fields.Integer()
+    survey_id = fields.Integer()
+    opens_at = UTCDateTime()
+    closes_at = UTCDateTime()
+    status = fields.String()
+    schedule_id = fields.Integer(allow_none=True)
+
+
+class WavePageSchema(ma.Schema):
+    """A page of waves."""
+
+    items = fields.List(fields.Nested(WaveSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class WaveListQuerySchema(PageQuerySchema):
+    """`GET /surveys/{id}/waves` query."""
+
+
+class ScheduleCreateSchema(BaseSchema):
+    """`POST /surveys/{id}/schedule`: a wave every `every_days`, open for `open_days`."""
+
+    every_days = fields.Integer(required=True, validate=validate.Range(min=1, max=366))
+    open_days = fields.Integer(required=True, validate=validate.Range(min=1, max=366))
+    starts_at = UTCDateTime(load_default=None)
+
+    @ma.validates_schema
+    def _check_open_days(self, data, **kwargs):
+        if data["open_days"] > data["every_days"]:
+            raise ma.ValidationError({"open_days": ["May not exceed every_days."]})
+
+
+class ScheduleSchema(ma.Schema):
+    """A schedule and the waves made from it so far."""
+
+    id = fields.Integer()
+    survey_id = fields.Integer()
+    every_days = fields.Integer()
+    open_days = fields.Integer()
+    starts_at = UTCDateTime()
+    waves = fields.List(fields.Nested(WaveSchema))

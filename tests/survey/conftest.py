@@ -1,0 +1,90 @@
+"""Fixtures of the survey service tests: the app on SQLite and PostgreSQL, and data factories."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from services.survey import create_app
+
+
+@pytest.fixture
+def app(settings_factory):
+    """The survey app on the test's database, scheduler off."""
+    application = create_app(settings_factory())
+    yield application
+    application.extensions["trustpulse_engine"].dispose()
+
+
+@pytest.fixture
+def engine(app):
+    """The survey app's database engine."""
+    return app.extensions["trustpulse_engine"]
+
+
+class SurveyClient:
+    """A test client that presents the internal token, as the gateway does."""
+
+    def __init__(self, app):
+        self.app = app
+        self.client = app.test_client()
+        self.headers = {"X-Internal-Token": app.config["TRUSTPULSE_SETTINGS"].internal_token}
+
+    def _call(self, method, path, headers=None, **kwargs):
+        return self.client.open(path, method=method, headers={**self.headers, **(headers or {})},
+                                **kwargs)
+
+    def get(self, path, **kwargs):
+        return self._call("GET", path, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self._call("POST", path, **kwargs)
+
+    def ok(self, method, path, status, **kwargs):
+        """Call and assert the status; return the JSON body."""
+        response = self._call(method, path, **kwargs)
+        assert response.status_code == status, response.get_data(as_text=True)
+        return response.get_json()
+
+    def survey(self, **fields):
+        """Create a survey (default: the employee template with department and location)."""
+        body = {"title": "Support pulse", "template": "ai-trust-pulse",
+                "segments": ["department", "location"], **fields}
+        return self.ok("POST", "/api/v1/surveys", 201, json=body)
+
+    def wave(self, survey_id, *, opens=-1, closes=24):
+        """Create a wave opening and closing `opens`/`closes` hours from now."""
+        now = datetime.now(timezone.utc)
+        body = {"opens_at": iso(now + timedelta(hours=opens)),
+                "closes_at": iso(now + timedelta(hours=closes))}
+        return self.ok("POST", f"/api/v1/surveys/{survey_id}/waves", 201, json=body)
+
+    def invite(self, wave_id, segments):
+        """Return one token per segment dict."""
+        body = {"respondents": [{"segment": s} for s in segments]}
+        return self.ok("POST", f"/api/v1/waves/{wave_id}/invitations", 201, json=body)["tokens"]
+
+    def respond(self, token, answers, headers=None):
+        """Post a response; return the raw response."""
+        return self.post("/api/v1/responses", json={"token": token, "answers": answers},
+                         headers=headers)
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 in UTC with Z."""
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+PULSE_ANSWERS = {"job_security": 4, "replacement_worry": 2, "ai_training": 3, "role_clarity": 4,
+                 "ai_control": 3, "ai_copilot": 5, "leadership_openness": 4,
+                 "monitoring_support": 3, "workload": 4, "complexity_exhaustion": 2, "enps": 8}
+INTERACTION_ANSWERS = {"csat": 5, "ai_disclosure": 4, "empathy_sincere": 3, "answer_trust": 4,
+                       "human_access": 2, "resolved": 5, "next_preference": "prefer_human",
+                       "nps": 9}
+
+
+@pytest.fixture
+def client(app):
+    """The survey app's client, carrying the internal token."""
+    return SurveyClient(app)
