@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Callable
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from flask_smorest import Api
 from sqlalchemy.engine import Engine
 
 from shared.db import database_ready
-from shared.errors import error_response, register_error_handlers
+from shared.errors import NotFound, error_response, register_error_handlers
+from shared.http import INTERNAL_TOKEN_HEADER
 from shared.logs import configure_logging, init_access_log
 from shared.requestid import init_request_id
 from shared.settings import Settings
@@ -39,7 +41,19 @@ def build_app(import_name: str, service: str, settings: Settings, *,
     api = Api(app, spec_kwargs={"info": {"description": f"TrustPulse {service} service."}})
     # After Api(): ours must win over flask-smorest's own HTTPException handler.
     register_error_handlers(app)
+    register_openapi_document(app, api)
     return app, api
+
+
+def register_openapi_document(app: Flask, api: Api) -> None:
+    """Serve the service's OpenAPI document at `GET /openapi.json` to internal callers only."""
+    @app.get("/openapi.json")
+    def openapi_document():
+        expected = app.config["TRUSTPULSE_SETTINGS"].internal_token
+        given = request.headers.get(INTERNAL_TOKEN_HEADER, "")
+        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+            raise NotFound("No such resource.")
+        return jsonify(api.spec.to_dict())
 
 
 def register_probes(app: Flask, checks: dict[str, Callable[[], tuple[bool, str | None]]]) -> None:

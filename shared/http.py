@@ -29,7 +29,7 @@ class ServiceClient:
 
     def __init__(self, name: str, base_url: str, *, internal_token: str | None = None,
                  connect_timeout: float = 2.0, read_timeout: float = 10.0,
-                 retries: int = 2, pool_size: int = 16):
+                 retries: int = 2, read_retries: int | None = None, pool_size: int = 16):
         self.name = name
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
@@ -37,7 +37,8 @@ class ServiceClient:
         retry = Retry(
             total=retries,
             connect=retries,
-            read=retries,
+            # A proxy may want no read retries: each would add a whole read timeout.
+            read=retries if read_retries is None else read_retries,
             status=retries,
             backoff_factor=0.1,
             status_forcelist=(502, 503, 504),

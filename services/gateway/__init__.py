@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from pathlib import Path
 
 from flask import Flask
 
+from services.gateway.access import init_access_control
+from services.gateway.docs.routes import bp as docs_bp
+from services.gateway.keys.routes import blp as keys_blp
+from services.gateway.keys.service import ensure_bootstrap_admin
+from services.gateway.routing.backends import init_backends, readiness_check
+from services.gateway.routing.proxy import register_proxy_routes
+from services.gateway.routing.table import DEFAULT_BODY_LIMIT, ROUTES
 from shared.app import build_app, database_check, init_database, register_probes
 from shared.settings import Settings
 
@@ -15,12 +24,37 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Flask:
     """Build the gateway app."""
     settings = settings or Settings.from_env()
-    app, api = build_app(__name__, "gateway", settings, max_body=50 * 1024 * 1024)
+    # 1 MiB for everything; the route table raises it per route (imports: 50 MiB).
+    app, api = build_app(__name__, "gateway", settings, max_body=DEFAULT_BODY_LIMIT)
     engine = init_database(app, "gateway", settings, MIGRATIONS, migrate=migrate)
-    register_blueprints(api)
-    register_probes(app, {"database": database_check(engine)})
+    if settings.admin_key:
+        ensure_bootstrap_admin(engine, key=settings.admin_key)
+    app.extensions["trustpulse_api"] = api
+    app.extensions["trustpulse_routes"] = ROUTES
+    backends = init_backends(app, settings)
+    init_access_control(app, settings, ROUTES)
+    register_blueprints(app, api)
+    register_proxy_routes(app, ROUTES)
+    register_dashboard(app)
+    register_probes(app, {"database": database_check(engine),
+                          **{name: readiness_check(client) for name, client in backends.items()}})
     return app
 
 
-def register_blueprints(api) -> None:
-    """Attach the service's resources."""
+def register_blueprints(app: Flask, api) -> None:
+    """Attach the gateway's own resources."""
+    api.register_blueprint(keys_blp)
+    app.register_blueprint(docs_bp)
+
+
+def register_dashboard(app: Flask) -> None:
+    """Mount the leadership dashboard (`services.gateway.dashboard`) when it is installed."""
+    # DASHBOARD CALL SITE: the dashboard package provides `register_dashboard(app)`.
+    # Looked up rather than imported blindly, so that a missing package is skipped while
+    # an error inside an existing one still surfaces.
+    if importlib.util.find_spec("services.gateway.dashboard") is None:
+        return
+    module = importlib.import_module("services.gateway.dashboard")
+    register = getattr(module, "register_dashboard", None)
+    if register is not None:
+        register(app)

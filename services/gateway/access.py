@@ -1,0 +1,67 @@
+"""Who may reach what: API-key authentication, role checks, body limits and rate limits.
+
+One `before_request` hook looks the matched URL rule up in the route table; rules that are
+not in the table (probes, docs, dashboard) are left to their own views. Unknown paths and
+wrong methods are not in the table either, so they end as 404/405 without asking for a key.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+
+from services.gateway.keys.service import authenticate
+from services.gateway.ratelimit import FixedWindowLimiter, retry_after_header
+from services.gateway.routing.table import index_routes, normalise
+from shared.app import get_engine
+from shared.errors import Forbidden, RateLimited, Unauthorized
+from shared.settings import Settings
+
+
+def bearer_key() -> str | None:
+    """Return the API key of the `Authorization: Bearer` header, if any."""
+    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        return None
+    return key.strip()
+
+
+def init_access_control(app: Flask, settings: Settings, routes) -> FixedWindowLimiter:
+    """Enforce the route table's roles, body limits and rate limits on every request."""
+    index = index_routes(routes)
+    limiter = FixedWindowLimiter(settings.respondent_rate_limit)
+    app.extensions["trustpulse_rate_limiter"] = limiter
+
+    @app.before_request
+    def _check_access():
+        rule = request.url_rule
+        if rule is None:
+            return
+        method = "GET" if request.method == "HEAD" else request.method
+        route = index.get((method, normalise(rule.rule)))
+        if route is None:
+            return
+        g.route = route
+        request.max_content_length = route.body_limit
+        if route.rate_limited:
+            wait = limiter.hit(request.remote_addr or "unknown")
+            if wait is not None:
+                raise RateLimited("Too many requests from this address; try again later.",
+                                  headers={"Retry-After": retry_after_header(wait)})
+        if route.public:
+            return
+        key = bearer_key()
+        if key is None:
+            raise Unauthorized("An API key is required (Authorization: Bearer <key>).",
+                               headers={"WWW-Authenticate": "Bearer"})
+        identity = authenticate(get_engine(), key=key)
+        if identity is None:
+            raise Unauthorized("The API key is not valid or has been revoked.",
+                               headers={"WWW-Authenticate": "Bearer"})
+        if identity["role"] not in route.roles:
+            raise Forbidden(f"The {identity['role']} role may not do this.",
+                            {"role": identity["role"],
+                             "allowed_roles": sorted(route.roles)})
+        g.api_key = identity
+        return
+
+    return limiter

@@ -1,0 +1,1 @@
+"""The merged OpenAPI document of the suite and its HTML rendering."""

@@ -1,0 +1,123 @@
+"""Merge the gateway's OpenAPI document with survey's and metrics' into one public document.
+
+Only operations the route table forwards are kept (so `/internal/...` never appears), each
+annotated with the roles it needs. A component whose name clashes with a different one of
+another service is renamed `<Service><Name>`, with its references rewritten.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+
+from services.gateway.routing.backends import probe_timeout
+from services.gateway.routing.table import index_routes, normalise
+from shared.errors import Unavailable
+from shared.http import ServiceClient
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+SECURITY_SCHEME = {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                  "description": "An API key: `Authorization: Bearer tp_...`."}}
+
+
+def fetch_document(client: ServiceClient) -> dict | None:
+    """Return a backend's OpenAPI document, or None when it does not answer."""
+    try:
+        response = client.get("/openapi.json", timeout=probe_timeout(client))
+    except Unavailable:
+        return None
+    if response.status_code != 200:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _rewrite_refs(node, renames: Mapping[str, str]):
+    """Return `node` with every `$ref` in `renames` pointing at its new name."""
+    if isinstance(node, dict):
+        return {key: (renames.get(value, value) if key == "$ref" and isinstance(value, str)
+                      else _rewrite_refs(value, renames)) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_rewrite_refs(item, renames) for item in node]
+    return node
+
+
+def _merge_components(merged: dict, document: dict, service: str) -> dict:
+    """Add a document's components to `merged`; return the document with renamed refs."""
+    renames = {}
+    target = merged.setdefault("components", {})
+    for kind, items in (document.get("components") or {}).items():
+        for name, value in items.items():
+            existing = target.setdefault(kind, {}).get(name)
+            if existing is not None and existing != value:
+                renames[f"#/components/{kind}/{name}"] = (
+                    f"#/components/{kind}/{service.capitalize()}{name}")
+    document = _rewrite_refs(document, renames)
+    for kind, items in (document.get("components") or {}).items():
+        for name, value in items.items():
+            new_name = name
+            if f"#/components/{kind}/{name}" in renames:
+                new_name = service.capitalize() + name
+            target[kind].setdefault(new_name, value)
+    return document
+
+
+def _annotate(operation: dict, route) -> dict:
+    """Add the roles (and the bearer requirement) of a route to its operation."""
+    operation = dict(operation)
+    if route.public:
+        operation["security"] = []
+        note = "No API key: the respondent token is the credential."
+    else:
+        operation["security"] = [{"bearerAuth": []}]
+        note = "Roles: " + ", ".join(sorted(route.roles)) + "."
+    operation["x-roles"] = sorted(route.roles)
+    operation["description"] = (operation.get("description", "") + "\n\n" + note).strip()
+    return operation
+
+
+def _routed_paths(document: dict, service: str, index: dict) -> dict:
+    """Return the paths of `document` that the route table sends to `service`, annotated."""
+    paths = {}
+    for path, item in (document.get("paths") or {}).items():
+        if path.startswith("/internal"):
+            continue
+        kept = {}
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                kept[method] = operation  # shared parameters of the path item
+                continue
+            route = index.get((method.upper(), normalise(path)))
+            if route is not None and route.target == service:
+                kept[method] = _annotate(operation, route)
+        if any(method in HTTP_METHODS for method in kept):
+            paths[path] = kept
+    return paths
+
+
+def merge_documents(own: dict, backends: Mapping[str, dict | None], routes) -> dict:
+    """Return the suite's public OpenAPI document from the gateway's and the backends'."""
+    index = index_routes(routes)
+    merged = copy.deepcopy(own)
+    merged["info"] = {"title": "TrustPulse API", "version": own.get("info", {}).get("version"),
+                      "description": "The public API of TrustPulse, served by the gateway."}
+    merged["paths"] = _routed_paths(merged, "gateway", index)
+    merged.setdefault("components", {}).setdefault("securitySchemes", {}).update(
+        SECURITY_SCHEME)
+    tags = {tag["name"]: tag for tag in merged.get("tags", [])}
+    missing = []
+    for service, document in backends.items():
+        if document is None:
+            missing.append(service)
+            continue
+        document = _merge_components(merged, document, service)
+        merged["paths"].update(_routed_paths(document, service, index))
+        for tag in document.get("tags", []):
+            tags.setdefault(tag["name"], tag)
+    merged["tags"] = list(tags.values())
+    if missing:
+        # Say what is left out rather than fail: docs stay up while a backend is down.
+        merged["x-unavailable-services"] = missing
+    return merged

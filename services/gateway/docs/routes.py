@@ -1,0 +1,82 @@
+"""`GET /api/openapi.json` (the merged document) and `GET /api/docs` (it, as readable HTML)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template
+
+from services.gateway.docs.openapi import HTTP_METHODS, fetch_document, merge_documents
+from services.gateway.routing.backends import BACKENDS, backend
+
+bp = Blueprint("docs", __name__, template_folder="templates")
+
+
+def suite_document() -> dict:
+    """Return the merged document of the gateway and whichever backends answer."""
+    api = current_app.extensions["trustpulse_api"]
+    routes = current_app.extensions["trustpulse_routes"]
+    documents = {name: fetch_document(backend(name)) for name in BACKENDS}
+    return merge_documents(api.spec.to_dict(), documents, routes)
+
+
+def _resolve(schema: dict, document: dict) -> dict:
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/"):
+        _, _, kind, name = ref.split("/", 3)
+        return document.get("components", {}).get(kind, {}).get(name, {})
+    return schema
+
+
+def _type_of(schema: dict) -> str:
+    if "$ref" in schema:
+        return schema["$ref"].rsplit("/", 1)[-1]
+    if schema.get("type") == "array":
+        return "array of " + _type_of(schema.get("items", {}))
+    if "enum" in schema:
+        return " | ".join(str(value) for value in schema["enum"])
+    return schema.get("type", "object")
+
+
+def _fields(schema: dict, document: dict) -> list[dict]:
+    """Return the top-level fields of a (possibly referenced) object schema."""
+    schema = _resolve(schema, document)
+    required = set(schema.get("required", []))
+    return [{"name": name, "type": _type_of(prop), "required": name in required,
+             "description": prop.get("description", "")}
+            for name, prop in (schema.get("properties") or {}).items()]
+
+
+def _operations(document: dict) -> list[dict]:
+    """Return every operation of the document, ready for the template, by path."""
+    operations = []
+    for path in sorted(document.get("paths", {})):
+        for method, operation in document["paths"][path].items():
+            if method not in HTTP_METHODS:
+                continue
+            body = (operation.get("requestBody") or {}).get("content", {})
+            body_schema = next(iter(body.values()), {}).get("schema")
+            operations.append({
+                "method": method.upper(), "path": path,
+                "summary": operation.get("summary", ""),
+                "description": operation.get("description", ""),
+                "parameters": [{"name": p.get("name"), "in": p.get("in"),
+                                "required": p.get("required", False),
+                                "type": _type_of(p.get("schema", {}))}
+                               for p in operation.get("parameters", [])],
+                "body": _fields(body_schema, document) if body_schema else [],
+                "responses": [{"status": status, "description": r.get("description", "")}
+                              for status, r in operation.get("responses", {}).items()],
+            })
+    return operations
+
+
+@bp.get("/api/openapi.json")
+def openapi_json():
+    """The OpenAPI document of the whole public API."""
+    return jsonify(suite_document())
+
+
+@bp.get("/api/docs")
+def api_docs():
+    """The API reference as a page, rendered here: no script, nothing fetched elsewhere."""
+    document = suite_document()
+    return render_template("docs.html", document=document, operations=_operations(document))

@@ -1,0 +1,51 @@
+"""Marshmallow schemas of the API-key endpoints."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from services.gateway.keys.service import ROLES
+
+
+class BaseSchema(Schema):
+    """Refuse unknown fields: a typo is a 422, not silently ignored."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class UTCDateTime(fields.DateTime):
+    """A naive UTC datetime written as ISO 8601 with `Z`."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ApiKeyCreateSchema(BaseSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+class ApiKeySchema(BaseSchema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(dump_only=True)
+    role = fields.String(dump_only=True)
+    key_prefix = fields.String(dump_only=True, metadata={
+        "description": "The key's first characters, to tell keys apart."})
+    created_at = UTCDateTime(dump_only=True)
+    revoked_at = UTCDateTime(dump_only=True, allow_none=True)
+
+
+class ApiKeyCreatedSchema(ApiKeySchema):
+    key = fields.String(dump_only=True, metadata={
+        "description": "The key itself, shown this once; only its hash is stored."})
+
+
+class ApiKeyListQuerySchema(BaseSchema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None, validate=validate.Regexp(r"^\d{1,18}$"))
+
+
+class ApiKeyPageSchema(BaseSchema):
+    items = fields.List(fields.Nested(ApiKeySchema), dump_only=True)
+    next_cursor = fields.String(dump_only=True, allow_none=True)

@@ -1,0 +1,1 @@
+"""The gateway's route table and the proxy that forwards matched requests."""

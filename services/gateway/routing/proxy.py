@@ -1,0 +1,76 @@
+"""Forward a matched public request to its backend and pass the answer back unchanged."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from flask import Flask, Response, g, request
+
+from services.gateway.routing.backends import backend
+from services.gateway.routing.table import forwarded_paths
+from shared.errors import BadRequest
+
+# Request headers a backend needs; everything else (Authorization above all) stays here.
+FORWARDED_REQUEST_HEADERS = ("Content-Type", "Accept", "Accept-Language", "Idempotency-Key",
+                             "If-None-Match")
+PASSED_BACK_HEADERS = ("Content-Type", "Location", "Retry-After", "Cache-Control",
+                       "Content-Disposition", "ETag", "Last-Modified", "Link", "Allow",
+                       "Content-Language")
+# Respondent forms may keep their own cookie (e.g. against cross-site posts); keyed
+# endpoints never see the caller's cookies.
+RESPONDENT_COOKIE_HEADERS = ("Cookie",)
+
+
+def register_proxy_routes(app: Flask, routes) -> None:
+    """Add one URL rule per forwarded path of the table, with its methods."""
+    for path, rows in forwarded_paths(routes).items():
+        endpoint = "proxy:" + path
+        app.add_url_rule(rows[0].flask_rule, endpoint=endpoint, view_func=forward,
+                         methods=sorted({row.method for row in rows}))
+
+
+def _request_body() -> bytes:
+    """Read the body within the route's limit (413 past it); refuse malformed JSON here."""
+    body = request.get_data(cache=False)
+    if body and request.mimetype == "application/json":
+        try:
+            json.loads(body)
+        except ValueError:
+            raise BadRequest("The request body is not valid JSON.") from None
+    return body
+
+
+def _outgoing_headers(route) -> dict[str, str]:
+    headers = {name: request.headers[name] for name in FORWARDED_REQUEST_HEADERS
+               if name in request.headers}
+    if route.public:
+        headers.update({name: request.headers[name] for name in RESPONDENT_COOKIE_HEADERS
+                        if name in request.headers})
+    # The caller's own X-Forwarded-For is not trusted: the gateway is the public edge.
+    headers["X-Forwarded-For"] = request.remote_addr or ""
+    identity = g.get("api_key")
+    if identity:
+        headers["X-TrustPulse-Role"] = identity["role"]
+        headers["X-TrustPulse-Key-Id"] = str(identity["id"])
+    return headers
+
+
+def forward(**_path_params) -> Response:
+    """Send the current request to the route's backend; answer with its status, body, headers."""
+    route = g.route
+    body = _request_body()
+    target = quote(request.path)
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    upstream = backend(route.target).request(
+        request.method, target, data=body or None, headers=_outgoing_headers(route),
+        allow_redirects=False)
+    response = Response(upstream.content, status=upstream.status_code)
+    for name in PASSED_BACK_HEADERS:
+        if name in upstream.headers:
+            response.headers[name] = upstream.headers[name]
+    if route.public:
+        for cookie in upstream.raw.headers.getlist("Set-Cookie"):
+            response.headers.add("Set-Cookie", cookie)
+    return response

@@ -1,0 +1,45 @@
+"""ServiceClient: a hung backend costs one read timeout when read retries are off."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from flask import Flask
+
+from shared.errors import Unavailable
+from shared.http import ServiceClient
+from tests.conftest import ServerThread
+
+
+@pytest.fixture
+def slow_server():
+    app = Flask("slow")
+    app.config["hits"] = 0
+
+    @app.get("/slow")
+    def slow():
+        app.config["hits"] += 1
+        time.sleep(0.6)
+        return "late"
+
+    server = ServerThread(app)
+    yield server
+    server.stop()
+
+
+def test_without_read_retries_a_timeout_is_one_attempt(slow_server):
+    client = ServiceClient("slow", slow_server.url, read_timeout=0.2, read_retries=0)
+    started = time.monotonic()
+    with pytest.raises(Unavailable) as raised:
+        client.get("/slow")
+    assert time.monotonic() - started < 0.5
+    assert raised.value.details == {"service": "slow"}
+    assert slow_server.app.config["hits"] == 1
+
+
+def test_idempotent_calls_retry_reads_by_default(slow_server):
+    client = ServiceClient("slow", slow_server.url, read_timeout=0.2, retries=1)
+    with pytest.raises(Unavailable):
+        client.get("/slow")
+    assert slow_server.app.config["hits"] == 2
