@@ -10,22 +10,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from services.metrics.stats.comparisons import (
-    index_welch_t_test,
-    mann_whitney_test,
-    nps_difference_test,
-    share_test,
-    welch_t_test,
-)
-from services.metrics.stats.estimates import (
+from services.metrics.stats import (
     cronbach_alpha,
     index_estimate,
+    index_welch_t_test,
+    mann_whitney_test,
     mean_estimate,
+    moments_from_summary,
+    nps_difference_test,
     nps_estimate,
     option_share_estimate,
+    share_test,
     top2_estimate,
+    welch_t_test,
 )
-from services.metrics.stats.moments import moments_from_summary
 from shared.errors import ValidationError
 
 KINDS = ("index", "item", "nps", "share", "top2", "alpha")

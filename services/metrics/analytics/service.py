@@ -14,12 +14,14 @@ from services.metrics.analytics.selectors import (
     period_dates,
     widen_to_periods,
 )
-from services.metrics.stats.comparisons import chi_square_test
-from services.metrics.stats.drivers import driver_analysis
-from services.metrics.stats.moments import moments_from_summary
-from services.metrics.stats.multiple import benjamini_hochberg
+from services.metrics.stats import (
+    benjamini_hochberg,
+    chi_square_test,
+    driver_analysis,
+    mann_kendall_test,
+    moments_from_summary,
+)
 from services.metrics.stats.results import finite_or_none
-from services.metrics.stats.trend import mann_kendall_test
 from shared.errors import ValidationError
 
 TREND_MIN_PERIODS = 4

@@ -1,0 +1,82 @@
+"""The suppression rules: primary, complementary per line, and no derivable small cell."""
+
+from __future__ import annotations
+
+import random
+
+from shared.anonymity import (
+    breakdown_lines, derivable_cells, primary_suppression, suppress_small_groups)
+
+
+def _no_parents(period):
+    return ()
+
+
+def test_primary_suppression_hides_cells_under_the_threshold():
+    assert primary_suppression({"a": 4, "b": 5, "c": 0}, 5) == {"a", "c"}
+
+
+def test_a_lone_small_cell_takes_the_next_smallest_with_it():
+    counts = {("p", ("A",)): 30, ("p", ("B",)): 2, ("p", ("C",)): 9, ("p", ("D",)): 12}
+    lines = breakdown_lines(counts, _no_parents, 1)
+    hidden = suppress_small_groups(counts, lines, 5)
+    assert hidden == {("p", ("B",)), ("p", ("C",))}
+
+
+def test_hidden_cells_adding_up_under_the_threshold_take_more():
+    counts = {("p", (v,)): n for v, n in zip("ABCDE", (1, 1, 1, 40, 41))}
+    hidden = suppress_small_groups(counts, breakdown_lines(counts, _no_parents, 1), 5)
+    # 1 + 1 + 1 = 3 < 5: the next smallest (40) goes too.
+    assert hidden == {("p", ("A",)), ("p", ("B",)), ("p", ("C",)), ("p", ("D",))}
+
+
+def test_two_attribute_table_protects_rows_columns_and_total():
+    # department x location: Sales/York is small; its row and its column both need a partner.
+    counts = {
+        ("p", ("Support", "Leeds")): 20, ("p", ("Support", "York")): 10,
+        ("p", ("Sales", "Leeds")): 15, ("p", ("Sales", "York")): 3,
+    }
+    lines = breakdown_lines(counts, _no_parents, 2)
+    hidden = suppress_small_groups(counts, lines, 5)
+    assert ("p", ("Sales", "York")) in hidden
+    small = {c for c in hidden if counts[c] < 5}
+    assert not derivable_cells(counts, hidden, lines, 5) & small
+    for line in lines:
+        hidden_here = [c for c in line if c in hidden]
+        if hidden_here:
+            assert len(hidden_here) >= 2 or len(line) == 1
+            assert sum(counts[c] for c in hidden_here) >= 5 or len(hidden_here) == len(line)
+
+
+def test_time_parents_make_lines_across_periods():
+    # Three months of one quarter: the quarter minus two visible months must not give the third.
+    counts = {("2026-07", ()): 20, ("2026-08", ()): 18, ("2026-09", ()): 2}
+    lines = breakdown_lines(counts, lambda p: ("2026-Q3",), 0)
+    hidden = suppress_small_groups(counts, lines, 5)
+    assert hidden == {("2026-09", ()), ("2026-08", ())}
+
+
+def test_random_tables_never_leave_a_small_cell_derivable():
+    rng = random.Random(7)
+    for _ in range(200):
+        counts = {("p", (r, c)): rng.choice((1, 2, 3, 6, 9, 15, 30))
+                  for r in "xyz" for c in "ABC" if rng.random() < 0.8}
+        lines = breakdown_lines(counts, _no_parents, 2)
+        hidden = suppress_small_groups(counts, lines, 5)
+        small = {c for c in counts if counts[c] < 5}
+        assert small <= hidden
+        if hidden != set(counts):
+            assert not derivable_cells(counts, hidden, lines, 5) & small
+
+
+def test_derivable_cells_finds_a_cell_pinned_by_two_lines():
+    # x1 + x2 = r1 and x2 = r2 (a single-cell line) pin x1.
+    lines = [["x1", "x2"], ["x2"]]
+    counts = {"x1": 2, "x2": 9}
+    assert derivable_cells(counts, {"x1", "x2"}, lines, 5) == {"x1", "x2"}
+    assert derivable_cells(counts, {"x1", "x2"}, [["x1", "x2"]], 5) == set()
+
+
+def test_nothing_hidden_when_every_cell_is_large():
+    counts = {("p", (v,)): 10 for v in "ABC"}
+    assert suppress_small_groups(counts, breakdown_lines(counts, _no_parents, 1), 5) == set()
