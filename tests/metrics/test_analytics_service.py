@@ -83,7 +83,7 @@ def test_alpha_matches_pingouin(source):
     raw = source.raw(period="2026-Q1")
     frame = pd.DataFrame([{k: 6 - a[k] if k == "control" else a[k] for k in LIKERT_ITEMS}
                           for a in raw])
-    alpha, (low, high) = pingouin.cronbach_alpha(frame)  # pingouin
+    alpha, (low, _high) = pingouin.cronbach_alpha(frame)  # pingouin
     assert row["value"] == pytest.approx(alpha)
     assert row["ci_low"] == pytest.approx(low, abs=1e-3)
 

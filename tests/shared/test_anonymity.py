@@ -5,7 +5,11 @@ from __future__ import annotations
 import random
 
 from shared.anonymity import (
-    breakdown_lines, derivable_cells, primary_suppression, suppress_small_groups)
+    breakdown_lines,
+    derivable_cells,
+    primary_suppression,
+    suppress_small_groups,
+)
 
 
 def _no_parents(period):
