@@ -13,6 +13,7 @@ import numpy as np
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from services.metrics.stats import Moments
 from shared.summaries import SummaryLayout
 
 # Two cores: keep each property at a modest number of examples.
@@ -81,4 +82,15 @@ def likert_matrix(min_rows: int = 0, max_rows: int = 40, min_cols: int = 2, max_
         lambda p: st.lists(st.lists(st.integers(1, 5), min_size=p, max_size=p),
                            min_size=min_rows, max_size=max_rows)
         .map(lambda rows, p=p: np.array(rows, dtype=int).reshape(len(rows), p))
+    )
+
+
+def moments_of(matrix: np.ndarray) -> Moments:
+    """Return exact moments of an (n, p) integer answer matrix."""
+    rows = [[int(v) for v in line] for line in matrix]
+    p = matrix.shape[1]
+    return Moments(
+        n=len(rows),
+        sums=tuple(sum(r[i] for r in rows) for i in range(p)),
+        cross=tuple(tuple(sum(r[i] * r[j] for r in rows) for j in range(p)) for i in range(p)),
     )

@@ -1,17 +1,13 @@
 """Estimates with intervals, checked against the reference libraries on raw answers.
 
 References: ``scipy.stats.t.interval`` (means and index scores), statsmodels
-``proportion_confint(method="wilson")`` (shares, top-2-box), ``pingouin.cronbach_alpha``
-(alpha and its Feldt interval), and a direct per-respondent adjusted-Wald computation for NPS
-(Rocks 2016). Published examples: R's ``t.test`` on the sleep data, Newcombe (1998), the
-pingouin documentation for alpha.
+``proportion_confint(method="wilson")`` (shares, top-2-box), and a direct adjusted-Wald
+computation on the raw 0-10 answers for NPS (Rocks 2016). Published examples: R's ``t.test`` on the sleep data, Newcombe (1998).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-import pingouin as pg
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -19,8 +15,6 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from services.metrics.stats import (
-    Moments,
-    cronbach_alpha,
     index_estimate,
     mean_estimate,
     nps_estimate,
@@ -38,17 +32,6 @@ from .rawdata import (
     likert_matrix,
     scale11_answers,
 )
-
-
-def moments_of(matrix: np.ndarray) -> Moments:
-    """Return exact moments of an (n, p) integer answer matrix."""
-    rows = [[int(v) for v in line] for line in matrix]
-    p = matrix.shape[1]
-    return Moments(
-        n=len(rows),
-        sums=tuple(sum(r[i] for r in rows) for i in range(p)),
-        cross=tuple(tuple(sum(r[i] * r[j] for r in rows) for j in range(p)) for i in range(p)),
-    )
 
 
 @PROPERTY
@@ -120,31 +103,6 @@ def test_nps_matches_direct_adjusted_wald(answers):
     assert close(result.ci_high, 100 * min(1, p - d + half))
 
 
-@PROPERTY
-@given(likert_matrix(min_rows=3, max_rows=30), st.data())
-def test_alpha_matches_pingouin(matrix, data):
-    k = matrix.shape[1]
-    reverse = data.draw(st.lists(st.booleans(), min_size=k, max_size=k))
-    scored = np.where(reverse, 6 - matrix, matrix)
-    assume(scored.sum(axis=1).std() > 0 and scored.std(axis=0).min() > 0)
-    reference, (low, high) = pg.cronbach_alpha(pd.DataFrame(scored))
-    names = [str(i) for i in range(k)]
-    result = cronbach_alpha(moments_of(matrix), names, reverse=reverse)
-    assert close(result.value, reference)
-    # pingouin rounds its interval to three decimals
-    assert abs(result.ci_low - low) <= 5e-4 + 1e-12
-    assert abs(result.ci_high - high) <= 5e-4 + 1e-12
-
-
-def test_alpha_takes_reverse_items_by_name():
-    matrix = np.array([[5, 1, 4], [4, 2, 4], [2, 4, 1], [1, 5, 2], [3, 3, 3]])
-    moments = Moments(**{k: v for k, v in vars(moments_of(matrix)).items() if k != "variables"},
-                      variables=("a", "b", "c"))
-    by_name = cronbach_alpha(moments, ["a", "b", "c"], reverse={"b"})
-    by_flag = cronbach_alpha(moments, ["a", "b", "c"], reverse=[False, True, False])
-    assert by_name == by_flag and by_name.value > 0.9
-
-
 def test_published_sleep_mean_interval():
     """R ``t.test(extra ~ 1, data = sleep, subset = group == 1)``: mean 0.75, 95% CI
     -0.5297804 to 2.0297804 (Cushny & Peebles 1905 via Student 1908; R datasets::sleep).
@@ -171,20 +129,6 @@ def test_published_wilson_intervals(successes, n, low, high):
     assert close(result.ci_low, ref_low) and close(result.ci_high, ref_high)
 
 
-def test_published_alpha_listwise():
-    """pingouin documentation of ``cronbach_alpha``: the ``cronbach_wide_missing`` data with
-    ``nan_policy="listwise"`` give 0.8016949152542373, as R's
-    ``psych::alpha(data, use="complete.obs")``. (Its printed interval, [0.581, 0.933], counts
-    the 12 rows before the listwise drop; the Feldt interval of the 9 complete rows is
-    checked against scipy's F quantiles instead.)"""
-    data = pg.read_dataset("cronbach_wide_missing").dropna().astype(int)
-    result = cronbach_alpha(moments_of(data.to_numpy()), list(range(data.shape[1])))
-    assert result.value == pytest.approx(0.8016949152542373, abs=1e-12)
-    f_high, f_low = stats.f.isf([0.025, 0.975], 8, 8 * 10)
-    assert close(result.ci_low, 1 - (1 - result.value) * f_high)
-    assert close(result.ci_high, 1 - (1 - result.value) * f_low)
-
-
 def test_degenerate_estimates_have_reasons():
     assert mean_estimate({1: 0, 2: 0}).reason == "empty_group"
     single = mean_estimate({4: 1})
@@ -197,11 +141,7 @@ def test_degenerate_estimates_have_reasons():
     assert nps_estimate({}).reason == "empty_group"
     one = nps_estimate({10: 1})
     assert one.value == 100.0 and -100.0 <= one.ci_low < one.ci_high <= 100.0
-    moments = moments_of(np.array([[3, 3], [3, 3], [3, 3]]))
-    assert cronbach_alpha(moments, [0, 1]).reason == "zero_variance"
-    assert cronbach_alpha(moments, [0]).reason == "single_item"
-    assert cronbach_alpha(moments_of(np.zeros((1, 2), int)), [0, 1]).reason \
-        == "single_respondent"
+
 
 
 def test_invalid_input_raises_clear_errors():
@@ -209,5 +149,3 @@ def test_invalid_input_raises_clear_errors():
         mean_estimate({1: 3, 2: 1}, confidence=1.5)
     with pytest.raises(ValueError, match="negative"):
         mean_estimate({1: -1})
-    with pytest.raises(ValueError, match="unknown variable"):
-        cronbach_alpha(Moments(2, (1, 2), ((1, 2), (2, 4))), ["x", "y"])

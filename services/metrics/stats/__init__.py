@@ -5,26 +5,28 @@ moments (``n``, ``sums``, ``cross``) exactly as ``shared.summaries.Summary`` hol
 outputs are frozen result values whose ``to_dict()`` is JSON-ready, never NaN, with a
 machine-readable ``reason`` when a value cannot be computed.
 
-Modules: `moments` (inputs), `estimates` (values with intervals), `comparisons`
-(two-group tests), `trend` (Mann-Kendall, Sen), `drivers` (correlations, relative
+Modules: `moments` (inputs), `estimates` (values with intervals), `reliability`
+(Cronbach's alpha), `comparisons` (Welch, Mann-Whitney), `categorical` (proportions,
+NPS, chi-square), `trend` (Mann-Kendall, Sen), `drivers` (correlations, relative
 weights), `multiple` (Benjamini-Hochberg), `batch` (vectorised estimates and tests),
 `results` (result values).
 """
 
 from .batch import batch_mann_whitney_tests, batch_mean_estimates, batch_welch_t_tests
-from .comparisons import (
+from .categorical import (
     chi_square_test,
-    index_welch_t_test,
-    mann_whitney_test,
     nps_difference_test,
     share_test,
     two_proportion_z_test,
+)
+from .comparisons import (
+    index_welch_t_test,
+    mann_whitney_test,
     welch_t_test,
     welch_t_test_from_sums,
 )
 from .drivers import driver_analysis, relative_weights
 from .estimates import (
-    cronbach_alpha,
     index_estimate,
     mean_estimate,
     nps_estimate,
@@ -42,6 +44,7 @@ from .moments import (
     question_histogram,
 )
 from .multiple import benjamini_hochberg
+from .reliability import cronbach_alpha
 from .results import Driver, Drivers, Estimate, GroupTest, Trend
 from .trend import mann_kendall_test, sen_slope
 

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .estimates import _reverse_flags
-from .moments import Moments
+from .moments import Moments, reverse_flags
 from .results import Driver, Drivers
 
 # Eigenvalues below this fraction of the largest are treated as zero (collinear items).
@@ -93,7 +92,7 @@ def driver_analysis(moments: Moments, predictors: Sequence, outcome, reverse=())
     *Multivariate Behavioral Research* 35(1), 1-19.
     """
     items = [outcome] if isinstance(outcome, (str, int)) else list(outcome)
-    signs = [-1 if r else 1 for r in _reverse_flags(items, reverse)]
+    signs = [-1 if r else 1 for r in reverse_flags(items, reverse)]
     out_pos = [moments.position(item) for item in items]
     names = [moments.variables[moments.position(p)] for p in predictors]
     pred_pos = [moments.position(p) for p in predictors]

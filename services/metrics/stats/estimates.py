@@ -1,4 +1,4 @@
-"""Point estimates with confidence intervals: means, indices, shares, NPS, alpha.
+"""Point estimates with confidence intervals: means, indices, shares, top-2-box, NPS.
 
 All inputs are histograms or moments (see `moments`); variances are formed from exact
 integers as ``n * sum(x**2) - sum(x)**2`` before any division.
@@ -7,11 +7,11 @@ integers as ``n * sum(x**2) - sum(x)**2`` before any division.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 
 from scipy import stats
 
-from .moments import HistogramLike, Moments, histogram_items, power_sums
+from .moments import HistogramLike, histogram_items, power_sums
 from .results import Estimate
 
 DEFAULT_CONFIDENCE = 0.95
@@ -19,21 +19,22 @@ PROMOTER_MIN = 9
 DETRACTOR_MAX = 6
 
 
-def _check_confidence(confidence: float) -> None:
+def check_confidence(confidence: float) -> None:
+    """Raise ``ValueError`` unless ``0 < confidence < 1``."""
     if not 0.0 < confidence < 1.0:
         raise ValueError("confidence must be between 0 and 1")
 
 
 def normal_quantile(confidence: float) -> float:
     """Return the two-sided standard normal critical value ``z_{1 - (1 - c) / 2}``."""
-    _check_confidence(confidence)
+    check_confidence(confidence)
     return float(stats.norm.ppf(0.5 + confidence / 2.0))
 
 
 def _t_estimate(metric: str, n: int, s1, s2, confidence: float, scale: float = 1.0,
                 shift: float = 0.0) -> Estimate:
     """Mean of ``scale * x + shift`` with a t interval, from ``n``, ``sum(x)``, ``sum(x**2)``."""
-    _check_confidence(confidence)
+    check_confidence(confidence)
     if n == 0:
         return Estimate(metric, 0, None, None, None, confidence, "t", "empty_group")
     value = scale * (s1 / n) + shift
@@ -165,7 +166,7 @@ def share_estimate(successes: int, n: int,
     >>> round(share_estimate(81, 263).ci_low, 4)
     0.2553
     """
-    _check_confidence(confidence)
+    check_confidence(confidence)
     successes, n = int(successes), int(n)
     if n == 0:
         return Estimate("share", 0, None, None, None, confidence, "wilson", "empty_group")
@@ -243,76 +244,3 @@ def nps_estimate(hist: HistogramLike, confidence: float = DEFAULT_CONFIDENCE) ->
     half = z * math.sqrt((p_adj + d_adj - centre * centre) / n_adj)
     low, high = max(-1.0, centre - half), min(1.0, centre + half)
     return Estimate("nps", n, value, 100.0 * low, 100.0 * high, confidence, "adjusted_wald")
-
-
-def _reverse_flags(items: Sequence, reverse) -> list[bool]:
-    if not reverse:
-        return [False] * len(items)
-    reverse = list(reverse)
-    if all(isinstance(r, bool) for r in reverse):
-        if len(reverse) != len(items):
-            raise ValueError("reverse flags must be one per item")
-        return reverse
-    names = set(reverse)
-    return [item in names for item in items]
-
-
-def cronbach_alpha(moments: Moments, items: Sequence, reverse=(),
-                   confidence: float = DEFAULT_CONFIDENCE) -> Estimate:
-    """Cronbach's alpha of an index from moments, with Feldt's F interval.
-
-    With :math:`C_{ij} = n \\sum x_i x_j - \\sum x_i \\sum x_j` (:math:`n (n-1)` times the
-    covariance, exact) and :math:`d_i = -1` for reverse items (:math:`6 - x` flips the sign of
-    a covariance, not a variance), else :math:`+1`:
-
-    .. math::
-
-        \\alpha = \\frac{k}{k - 1}\\left(1 - \\frac{\\sum_i C_{ii}}
-        {\\sum_{i,j} d_i d_j C_{ij}}\\right), \\qquad
-        1 - (1 - \\alpha) F_{1 - (1 - c)/2 \\text{ resp. } (1 - c)/2}(n - 1, (n - 1)(k - 1))
-
-    Parameters
-    ----------
-    moments : Moments
-        Moments of the survey's numeric variables.
-    items : sequence of str or int
-        The index's items (names or positions in ``moments``).
-    reverse : sequence of bool, or collection of item names
-        Which items are reverse-scored.
-    confidence : float
-        Interval coverage.
-
-    Returns
-    -------
-    Estimate
-        ``metric="alpha"``; reasons ``single_item``, ``empty_group``, ``single_respondent``
-        and ``zero_variance`` (the total score does not vary).
-
-    References
-    ----------
-    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
-    *Psychometrika* 16(3), 297-334. Feldt, L. S., Woodruff, D. J. & Salih, F. A. (1987).
-    Statistical inference for coefficient alpha. *Applied Psychological Measurement* 11(1).
-    """
-    _check_confidence(confidence)
-    positions = [moments.position(item) for item in items]
-    signs = [-1 if r else 1 for r in _reverse_flags(items, reverse)]
-    k, n = len(positions), moments.n
-    if k < 2:
-        return Estimate("alpha", n, None, None, None, confidence, "feldt", "single_item")
-    if n < 2:
-        reason = "empty_group" if n == 0 else "single_respondent"
-        return Estimate("alpha", n, None, None, None, confidence, "feldt", reason)
-    item_scatter = sum(moments.scatter(i, i) for i in positions)
-    total_scatter = sum(
-        si * sj * moments.scatter(i, j)
-        for i, si in zip(positions, signs) for j, sj in zip(positions, signs)
-    )
-    if total_scatter <= 0:
-        return Estimate("alpha", n, None, None, None, confidence, "feldt", "zero_variance")
-    value = k / (k - 1) * (1.0 - item_scatter / total_scatter)
-    tail = (1.0 - confidence) / 2.0
-    df1, df2 = n - 1, (n - 1) * (k - 1)
-    low = 1.0 - (1.0 - value) * float(stats.f.isf(tail, df1, df2))
-    high = 1.0 - (1.0 - value) * float(stats.f.isf(1.0 - tail, df1, df2))
-    return Estimate("alpha", n, value, low, high, confidence, "feldt")

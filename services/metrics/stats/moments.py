@@ -102,6 +102,19 @@ class Moments:
         return self.n * self.cross[i][j] - self.sums[i] * self.sums[j]
 
 
+def reverse_flags(items: Sequence, reverse) -> list[bool]:
+    """Return one reverse-scoring flag per item, from flags or from a set of item names."""
+    if not reverse:
+        return [False] * len(items)
+    reverse = list(reverse)
+    if all(isinstance(r, bool) for r in reverse):
+        if len(reverse) != len(items):
+            raise ValueError("reverse flags must be one per item")
+        return reverse
+    names = set(reverse)
+    return [item in names for item in items]
+
+
 def moments_from_summary(summary) -> Moments:
     """Return the `Moments` of a ``shared.summaries.Summary``."""
     return Moments(
