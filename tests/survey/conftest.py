@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -55,7 +55,7 @@ class SurveyClient:
 
     def wave(self, survey_id, *, opens=-1, closes=24):
         """Create a wave opening and closing `opens`/`closes` hours from now."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         body = {"opens_at": iso(now + timedelta(hours=opens)),
                 "closes_at": iso(now + timedelta(hours=closes))}
         return self.ok("POST", f"/api/v1/surveys/{survey_id}/waves", 201, json=body)
@@ -73,7 +73,7 @@ class SurveyClient:
 
 def iso(moment: datetime) -> str:
     """ISO 8601 in UTC with Z."""
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 PULSE_ANSWERS = {"job_security": 4, "replacement_worry": 2, "ai_training": 3, "role_clarity": 4,

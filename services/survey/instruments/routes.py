@@ -6,9 +6,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.survey.instruments import service
-from services.survey.instruments.schemas import (SurveyCreateSchema, SurveyListQuerySchema,
-                                                 SurveyPageSchema, SurveySchema,
-                                                 TemplateListSchema)
+from services.survey.instruments.schemas import (
+    SurveyCreateSchema,
+    SurveyListQuerySchema,
+    SurveyPageSchema,
+    SurveySchema,
+    TemplateListSchema,
+)
 from services.survey.instruments.templates import list_templates
 from shared.app import get_engine
 from shared.internal import require_internal_token

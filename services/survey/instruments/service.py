@@ -16,7 +16,7 @@ from shared.summaries import SummaryLayout
 _cache_lock = threading.Lock()
 # Definitions never change once created, so a survey read once can be served from memory.
 # Keyed per engine (weakly), so a second app on another database never sees these entries.
-_caches: "weakref.WeakKeyDictionary[Engine, dict]" = weakref.WeakKeyDictionary()
+_caches: weakref.WeakKeyDictionary[Engine, dict] = weakref.WeakKeyDictionary()
 
 
 def engine_cache(engine: Engine, name: str) -> dict:

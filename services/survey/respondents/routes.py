@@ -7,8 +7,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.survey.respondents import service
-from services.survey.respondents.schemas import (InvitationsCreateSchema, InvitationsSchema,
-                                                 LinkCreateSchema, LinkSchema)
+from services.survey.respondents.schemas import (
+    InvitationsCreateSchema,
+    InvitationsSchema,
+    LinkCreateSchema,
+    LinkSchema,
+)
 from shared.app import get_engine
 from shared.internal import require_internal_token
 

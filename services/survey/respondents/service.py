@@ -109,7 +109,6 @@ def consume(conn, respondent: Respondent) -> None:
     if respondent.token_digest is not None:
         if not repository.use_invitation(conn, respondent.token_digest):
             raise Conflict("This survey link has already been used.")
-    elif respondent.interaction_id is not None:
-        if not repository.use_link(conn, survey_id=respondent.survey["id"],
-                                   interaction_id=respondent.interaction_id):
-            raise Conflict("This interaction has already been rated.")
+    elif respondent.interaction_id is not None and not repository.use_link(
+            conn, survey_id=respondent.survey["id"], interaction_id=respondent.interaction_id):
+        raise Conflict("This interaction has already been rated.")

@@ -8,7 +8,8 @@ verdict and messages count.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate

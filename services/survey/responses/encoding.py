@@ -6,7 +6,7 @@ property tests check this); it is only faster, for imports of many rows.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

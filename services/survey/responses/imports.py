@@ -17,8 +17,7 @@ from services.survey.responses import repository
 from services.survey.responses.answers import fast_answers_check, validate_answers
 from services.survey.responses.encoding import bucket_vectors
 from services.survey.responses.schemas import ImportRowSchema
-from services.survey.responses.service import (answers_schema_of, combo_ids_for,
-                                               submission_times)
+from services.survey.responses.service import answers_schema_of, combo_ids_for, submission_times
 from services.survey.waves.service import survey_waves
 from shared.db import write_transaction
 from shared.errors import ValidationError

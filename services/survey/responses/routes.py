@@ -8,8 +8,11 @@ from flask_smorest import Blueprint
 
 from services.survey.instruments.service import get_survey
 from services.survey.responses import imports, service
-from services.survey.responses.schemas import (ImportResultSchema, ResponseCreatedSchema,
-                                               ResponseCreateSchema)
+from services.survey.responses.schemas import (
+    ImportResultSchema,
+    ResponseCreatedSchema,
+    ResponseCreateSchema,
+)
 from shared.app import get_engine
 from shared.errors import APIError, BadRequest, ValidationError
 from shared.internal import require_internal_token

@@ -6,8 +6,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.survey.summaries import service
-from services.survey.summaries.schemas import (CommentsQuerySchema, CommentsSchema,
-                                               SummariesQuerySchema, SummariesSchema)
+from services.survey.summaries.schemas import (
+    CommentsQuerySchema,
+    CommentsSchema,
+    SummariesQuerySchema,
+    SummariesSchema,
+)
 from shared.app import get_engine
 from shared.internal import require_internal_token
 

@@ -29,8 +29,8 @@ def _check_attributes(survey: dict, field: str, attributes) -> None:
     unknown = sorted(set(attributes) - set(survey["segments"]))
     if unknown:
         raise ValidationError(f"Unknown segment attribute(s): {', '.join(unknown)}.",
-                              {field: [f"Not a segment of this survey: {', '.join(unknown)}; "
-                                       f"allowed: {', '.join(survey['segments']) or 'none'}."]})
+                              {field: [(f"Not a segment of this survey: {', '.join(unknown)}; "
+                                       f"allowed: {', '.join(survey['segments']) or 'none'}.")]})
 
 
 def _matching_combos(combos: dict[int, dict], wanted: dict[str, str]) -> list[int] | None:

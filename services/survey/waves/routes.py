@@ -6,9 +6,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.survey.waves import service
-from services.survey.waves.schemas import (ScheduleCreateSchema, ScheduleSchema,
-                                           WaveCreateSchema, WaveListQuerySchema,
-                                           WavePageSchema, WaveSchema)
+from services.survey.waves.schemas import (
+    ScheduleCreateSchema,
+    ScheduleSchema,
+    WaveCreateSchema,
+    WaveListQuerySchema,
+    WavePageSchema,
+    WaveSchema,
+)
 from shared.app import get_engine
 from shared.internal import require_internal_token
 

@@ -1,0 +1,110 @@
+"""Imports in JSON and CSV: every row validated, all stored or none, waves from submitted_at."""
+
+import sqlalchemy as sa
+
+from tests.survey.conftest import PULSE_ANSWERS
+
+
+def _count(engine, table):
+    with engine.connect() as conn:
+        return conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+
+
+def _row(day="2026-03-02", **segment):
+    return {"submitted_at": f"{day}T09:30:00Z", "segment": segment, "answers": PULSE_ANSWERS}
+
+
+def test_json_import_stores_rows_and_their_summaries(client, engine):
+    survey = client.survey()
+    rows = [_row(department="Support"), _row(department="Sales"), _row("2026-03-03")]
+    result = client.ok("POST", f"/api/v1/surveys/{survey['id']}/responses/import", 201,
+                       json={"responses": rows})
+    assert result == {"imported": 3}
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT sum(n) FROM summary_buckets")).scalar() == 3
+        assert conn.execute(sa.text("SELECT count(*) FROM summary_buckets")).scalar() == 3
+        # Employee rows keep the day only, even when imported with a time.
+        assert conn.execute(sa.text(
+            "SELECT count(*) FROM responses WHERE submitted_at IS NOT NULL")).scalar() == 0
+
+
+def test_one_bad_row_stores_nothing_and_every_bad_row_is_named(client, engine):
+    survey = client.survey()
+    bad_answers = {**PULSE_ANSWERS, "enps": 11}
+    rows = [_row(), {**_row(), "answers": bad_answers}, _row(),
+            {"submitted_at": "not a time", "answers": PULSE_ANSWERS},
+            {**_row(), "segment": {"salary": "high"}}, {**_row(), "extra": 1},
+            {"submitted_at": "2999-01-01T00:00:00Z", "answers": PULSE_ANSWERS}]
+    response = client.post(f"/api/v1/surveys/{survey['id']}/responses/import",
+                           json={"responses": rows})
+    assert response.status_code == 422
+    details = response.get_json()["error"]["details"]
+    assert set(details) == {"responses.1.answers.enps", "responses.3.submitted_at",
+                            "responses.4.segment", "responses.5.extra",
+                            "responses.6.submitted_at"}
+    assert _count(engine, "responses") == 0 and _count(engine, "summary_buckets") == 0
+
+
+def test_csv_import_reads_segment_and_question_columns(client, engine):
+    survey = client.survey()
+    keys = list(PULSE_ANSWERS)
+    header = ["submitted_at", "department", *keys, "comment"]
+    lines = [",".join(header)]
+    for day, dept in (("2026-03-02", "Support"), ("2026-03-02", ""), ("2026-03-04", "Sales")):
+        values = [f"{day}T10:00:00Z", dept, *(str(PULSE_ANSWERS[k]) for k in keys),
+                  '"Good, mostly"']
+        lines.append(",".join(values))
+    response = client.post(f"/api/v1/surveys/{survey['id']}/responses/import",
+                           data="\n".join(lines), content_type="text/csv")
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json() == {"imported": 3}
+    comments = client.ok("GET", f"/internal/surveys/{survey['id']}/comments?question=comment",
+                         200)
+    assert comments == {"n": 3, "comments": ["Good, mostly"] * 3}
+    summary = client.ok("GET", f"/internal/surveys/{survey['id']}/summaries"
+                               "?segment_by=department", 200)
+    assert {(g["segment"]["department"], g["n"]) for g in summary["groups"]} == {
+        ("Support", 1), (None, 1), ("Sales", 1)}
+
+
+def test_csv_errors_name_columns_and_rows(client, engine):
+    survey = client.survey()
+    bad_header = client.post(f"/api/v1/surveys/{survey['id']}/responses/import",
+                             data="submitted_at,colour\n2026-03-02,red\n", content_type="text/csv")
+    assert bad_header.status_code == 422
+    assert bad_header.get_json()["error"]["details"]["columns"] == ["Unknown column 'colour'."]
+    keys = list(PULSE_ANSWERS)
+    good = ",".join(["2026-03-02T10:00:00Z", *(str(PULSE_ANSWERS[k]) for k in keys)])
+    bad = ",".join(["2026-03-02T10:00:00Z", "four", *(str(PULSE_ANSWERS[k]) for k in keys[1:])])
+    body = "\n".join([",".join(["submitted_at", *keys]), good, bad, good])
+    response = client.post(f"/api/v1/surveys/{survey['id']}/responses/import", data=body,
+                           content_type="text/csv")
+    assert response.status_code == 422
+    assert list(response.get_json()["error"]["details"]) == [f"rows.1.answers.{keys[0]}"]
+    assert _count(engine, "responses") == 0
+
+
+def test_import_assigns_the_wave_whose_window_contains_submitted_at(client):
+    survey = client.survey()
+    wave = client.ok("POST", f"/api/v1/surveys/{survey['id']}/waves", 201, json={
+        "opens_at": "2026-03-01T00:00:00Z", "closes_at": "2026-03-03T00:00:00Z"})
+    client.ok("POST", f"/api/v1/surveys/{survey['id']}/responses/import", 201, json={
+        "responses": [_row("2026-03-02"), _row("2026-03-02"), _row("2026-03-05")]})
+    by_wave = client.ok("GET", f"/internal/surveys/{survey['id']}/summaries?group_by=wave", 200)
+    assert [(g["period"], g["n"]) for g in by_wave["groups"]] == [(f"wave-{wave['id']}", 2)]
+    everything = client.ok("GET", f"/internal/surveys/{survey['id']}/summaries", 200)
+    assert [g["n"] for g in everything["groups"]] == [3]
+
+
+def test_import_body_limits_and_types(client):
+    survey = client.survey()
+    path = f"/api/v1/surveys/{survey['id']}/responses/import"
+    assert client.post(path, json={"responses": []}).status_code == 422
+    assert client.post(path, json={"rows": []}).status_code == 422
+    assert client.post(path, data="x", content_type="text/plain").status_code == 415
+    assert client.post("/api/v1/surveys/999/responses/import",
+                       json={"responses": [_row()]}).status_code == 404
+    # Over 1 MiB is refused elsewhere, but an import may be larger.
+    big = {"responses": [_row(department="D" * 50)] * 6000}
+    assert client.post("/api/v1/responses", json={"token": "x" * 2_000_000}).status_code == 413
+    assert client.post(path, json=big).status_code == 201
