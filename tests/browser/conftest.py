@@ -62,8 +62,8 @@ def page(browser, request):
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2)
     page = context.new_page()
     errors = ConsoleErrors()
-    page.on("console", lambda message: errors.append(message.text)
-            if message.type == "error" else None)
+    page.on("console", lambda message: errors.append(
+        f"{message.text} at {message.location.get('url')}") if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.console_errors = errors
     yield page

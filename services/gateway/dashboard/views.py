@@ -36,6 +36,15 @@ def _csrf_rejected(_exc):
                            message="This form has expired. Go back, reload and try again."), 400
 
 
+class NotSignedIn(Exception):
+    """A page needing a session was asked for without one."""
+
+
+@blueprint.errorhandler(NotSignedIn)
+def _not_signed_in(_exc):
+    return redirect(url_for("dashboard.login"))
+
+
 @blueprint.errorhandler(SignedOut)
 def _signed_out(_exc):
     sign_out()
@@ -51,7 +60,7 @@ def _require_csrf_on_posts():
 def _api() -> PublicApi:
     key = signed_in_key()
     if key is None:
-        raise SignedOut()
+        raise NotSignedIn()
     return PublicApi(key)
 
 
