@@ -15,7 +15,7 @@ def _open_pulse(client, segments=({"department": "Support"},)):
 
 
 def test_invitation_token_answers_once_and_stores_no_link_to_it(client, engine):
-    survey, wave, (token,) = _open_pulse(client)
+    _, wave, (token,) = _open_pulse(client)
     response = client.respond(token, {**PULSE_ANSWERS, "comment": "Fine."})
     assert response.status_code == 201
     assert set(response.get_json()) == {"id"}

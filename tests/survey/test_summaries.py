@@ -1,0 +1,121 @@
+"""The internal summaries and comments reads, and summaries equal to those of the raw rows."""
+
+import json
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shared.summaries import SummaryLayout
+from tests.survey.conftest import PULSE_ANSWERS
+
+
+def _import(client, survey_id, rows):
+    return client.ok("POST", f"/api/v1/surveys/{survey_id}/responses/import", 201,
+                     json={"responses": rows})
+
+
+def _row(day, answers=PULSE_ANSWERS, **segment):
+    return {"submitted_at": f"{day}T00:00:00Z", "segment": segment, "answers": answers}
+
+
+def test_groups_by_period_and_segment_with_filters(client):
+    survey = client.survey()
+    rows = [_row("2026-03-02", department="Support", location="Leeds"),
+            _row("2026-03-03", department="Support", location="York"),
+            _row("2026-03-10", department="Sales", location="Leeds"),
+            _row("2026-04-01", department="Support", location="Leeds")]
+    _import(client, survey["id"], rows)
+    base = f"/internal/surveys/{survey['id']}/summaries"
+    weekly = client.ok("GET", base + "?group_by=week&segment_by=department", 200)
+    assert [(g["period"], g["segment"], g["n"]) for g in weekly["groups"]] == [
+        ("2026-W10", {"department": "Support"}, 2), ("2026-W11", {"department": "Sales"}, 1),
+        ("2026-W14", {"department": "Support"}, 1)]
+    doc = weekly["survey"]
+    assert doc["id"] == survey["id"] and doc["segments"] == ["department", "location"]
+    assert doc["anonymity_threshold"] == 5 and doc["questions"] == survey["questions"]
+    assert doc["waves"] == []
+    filtered = client.ok("GET", base + "?group_by=month&filter=location=Leeds;department=Support"
+                                       "&from=2026-03-01&to=2026-03-31", 200)
+    assert [(g["period"], g["n"]) for g in filtered["groups"]] == [("2026-03", 1)]
+    layout = SummaryLayout(doc)
+    total = client.ok("GET", base, 200)["groups"]
+    assert len(total) == 1 and total[0]["period"] is None
+    assert layout.decode(total[0]["n"], total[0]["vector"]) == \
+        layout.decode(4, layout.encode_many([PULSE_ANSWERS] * 4))
+
+
+def test_summaries_query_is_validated(client):
+    survey = client.survey()
+    base = f"/internal/surveys/{survey['id']}/summaries"
+    for query, field in (("?group_by=year", "group_by"), ("?segment_by=salary", "segment_by"),
+                         ("?filter=salary=high", "filter"), ("?filter=nonsense", "filter"),
+                         ("?from=2026-03-02&to=2026-03-01", "to"), ("?from=monday", "from")):
+        response = client.get(base + query)
+        assert response.status_code == 422, query
+        assert field in response.get_json()["error"]["details"], query
+    assert client.get("/internal/surveys/999/summaries").status_code == 404
+
+
+def test_comments_are_shuffled_text_of_the_group_only(client):
+    survey = client.survey()
+    rows = [_row("2026-03-02", {**PULSE_ANSWERS, "comment": f"c{i}"}, department="Support")
+            for i in range(12)] + [_row("2026-03-02", department="Sales")]
+    _import(client, survey["id"], rows)
+    base = f"/internal/surveys/{survey['id']}/comments?question=comment"
+    answer = client.ok("GET", base + "&filter=department=Support", 200)
+    assert answer["n"] == 12 and sorted(answer["comments"]) == sorted(f"c{i}" for i in range(12))
+    assert set(answer) == {"n", "comments"}
+    orders = {tuple(client.ok("GET", base, 200)["comments"]) for _ in range(5)}
+    assert len(orders) > 1
+    assert client.get(f"/internal/surveys/{survey['id']}/comments?question=enps"
+                      ).status_code == 422
+
+
+answers_strategy = st.fixed_dictionaries(
+    {key: st.integers(0, 10) if key == "enps" else st.integers(1, 5) for key in PULSE_ANSWERS},
+    optional={"comment": st.text(max_size=5)})
+response_strategy = st.tuples(answers_strategy, st.sampled_from(["A", "B", None]),
+                              st.integers(0, 2), st.integers(0, 3))
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(responses=st.lists(response_strategy, min_size=1, max_size=14))
+def test_stored_summaries_equal_those_of_the_raw_rows(client, engine, responses):
+    """However responses arrive (single answers or imports in any batches), buckets add up."""
+    survey = client.survey(title="Property")
+    wave = client.wave(survey["id"])
+    today = datetime.now(UTC).date()
+    batch: list = []
+    for answers, department, days_ago, route in responses:
+        segment = {"department": department} if department else {}
+        if route == 0:  # answered with a token today
+            (token,) = client.invite(wave["id"], [segment])
+            assert client.respond(token, answers).status_code == 201
+        else:
+            batch.append(_row((today - timedelta(days=days_ago)).isoformat(), answers, **segment))
+            if route == 1 or len(batch) > 3:
+                _import(client, survey["id"], batch)
+                batch = []
+    if batch:
+        _import(client, survey["id"], batch)
+    layout = SummaryLayout(survey)
+    raw = defaultdict(list)
+    with engine.connect() as conn:
+        for day, combo, answers in conn.execute(sa.text(
+                "SELECT r.submitted_on, c.segment, r.answers FROM responses r "
+                "JOIN segment_combos c ON c.id = r.combo_id WHERE r.survey_id = :s"),
+                {"s": survey["id"]}):
+            label = str(day)[:10]
+            raw[(label, json.loads(combo).get("department"))].append(json.loads(answers))
+    assert sum(len(v) for v in raw.values()) == len(responses)
+    stored = client.ok("GET", f"/internal/surveys/{survey['id']}/summaries"
+                              "?group_by=day&segment_by=department", 200)["groups"]
+    assert len(stored) == len(raw)
+    for group in stored:
+        expected = raw[(group["period"], group["segment"]["department"])]
+        assert layout.decode(group["n"], group["vector"]) == \
+            layout.decode(len(expected), layout.encode_many(expected))
