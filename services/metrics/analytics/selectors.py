@@ -107,16 +107,10 @@ def widen_to_periods(start: date | None, end: date | None, granularity: str):
     return start, end
 
 
-def aligned_month(week: str) -> str | None:
-    """Return the month a week lies in when that month is exactly whole ISO weeks, else None."""
+def overlapped_months(week: str) -> tuple:
+    """Return the months a week has days in (one, or two at a month boundary)."""
     first, last = period_range(week)
-    if first.month != last.month:
-        return None
-    month = period_label(first, "month")
-    m_first, m_last = period_range(month)
-    if m_first.weekday() == 0 and m_last.weekday() == 6:
-        return month
-    return None
+    return tuple(dict.fromkeys((period_label(first, "month"), period_label(last, "month"))))
 
 
 def time_parents(label: str | None) -> tuple:
@@ -125,8 +119,10 @@ def time_parents(label: str | None) -> tuple:
         return ()
     granularity = granularity_of(label)
     if granularity == "week":
-        month = aligned_month(label)
-        return ((month,) if month else ()) + (ALL_TIME,)
+        # A month is an exact sum of its weeks only when aligned, but its visible weeks and
+        # edge days come close; treating every month as a parent of the weeks it touches
+        # keeps two hidden weeks, adding up to the threshold, in reach of each month.
+        return overlapped_months(label) + (ALL_TIME,)
     if granularity == "month":
         return (period_label(period_range(label)[0], "quarter"), ALL_TIME)
     return (ALL_TIME,)
