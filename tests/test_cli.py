@@ -1,0 +1,163 @@
+"""`trustpulse`: the suite really starts, answers, stops on SIGTERM, and explains failures.
+
+These start real gunicorn processes, so they are few and slow (several seconds each).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import requests
+
+from services.cli import suite_environment
+
+TRUSTPULSE = [sys.executable, "-m", "services.cli"]
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for sock in sockets:
+        sock.bind(("127.0.0.1", 0))
+    ports = [sock.getsockname()[1] for sock in sockets]
+    for sock in sockets:
+        sock.close()
+    return ports
+
+
+def cli_environment(settings, ports: list[int]) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TRUSTPULSE_")}
+    env.update({
+        "TRUSTPULSE_DATA_DIR": str(settings.data_dir),
+        "TRUSTPULSE_GATEWAY_PORT": str(ports[0]), "TRUSTPULSE_SURVEY_PORT": str(ports[1]),
+        "TRUSTPULSE_METRICS_PORT": str(ports[2]), "TRUSTPULSE_SCHEDULER": "false",
+        "TRUSTPULSE_LOG_LEVEL": "WARNING",
+    })
+    if settings.database_url:
+        env["TRUSTPULSE_DATABASE_URL"] = settings.database_url
+        env["TRUSTPULSE_DB_SCHEMA_PREFIX"] = settings.db_schema_prefix
+    return env
+
+
+class Running:
+    """`trustpulse up` as a child process whose output is read line by line."""
+
+    def __init__(self, env: dict[str, str]):
+        self.process = subprocess.Popen(TRUSTPULSE + ["up"], env=env, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, text=True)
+        self.lines: queue.Queue = queue.Queue()
+        self.output: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def wait_for(self, text: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.5)
+            except queue.Empty:
+                assert self.process.poll() is None, "".join(self.output)
+                continue
+            self.output.append(line)
+            if text in line:
+                return
+        raise AssertionError(f"no {text!r} in: {''.join(self.output)}")
+
+    def terminate(self, timeout: float = 30) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout)
+        while not self.lines.empty():
+            self.output.append(self.lines.get())
+        return code
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def test_up_serves_readyz_stops_on_sigterm_and_restarts_with_the_same_secrets(settings_factory):
+    settings = settings_factory()
+    ports = free_ports(3)
+    env = cli_environment(settings, ports)
+    first = Running(env)
+    try:
+        first.wait_for("Press Ctrl-C to stop.")
+        ready = requests.get(f"http://127.0.0.1:{ports[0]}/readyz", timeout=5)
+        assert ready.status_code == 200
+        assert ready.json()["checks"] == {"database": "ok", "survey": "ok", "metrics": "ok"}
+    finally:
+        code = first.terminate()
+    text = "".join(first.output)
+    assert code == 0, text
+    assert f"http://127.0.0.1:{ports[0]}/api/docs" in text and "/dashboard" in text
+    key = next(line.split(": ", 1)[1].strip() for line in first.output if "Admin key:" in line)
+    assert "TrustPulse stopped." in text and "Traceback" not in text
+    assert all(_port_free(port) for port in ports)
+    secrets_file = settings.data_dir / "secrets.json"
+    assert oct(secrets_file.stat().st_mode & 0o777) == "0o600"
+    stored = secrets_file.read_text()
+
+    second = Running(env)
+    try:
+        second.wait_for("Press Ctrl-C to stop.")
+        keys = requests.get(f"http://127.0.0.1:{ports[0]}/api/v1/api-keys", timeout=5,
+                            headers={"Authorization": f"Bearer {key}"})
+        assert keys.status_code == 200  # the key printed on the first start still works
+    finally:
+        assert second.terminate() == 0
+    assert "Admin key:" not in "".join(second.output)
+    assert secrets_file.read_text() == stored
+
+
+def test_a_port_in_use_is_named_without_a_traceback(tmp_path):
+    ports = free_ports(3)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TRUSTPULSE_")}
+    env.update({"TRUSTPULSE_DATA_DIR": str(tmp_path), "TRUSTPULSE_GATEWAY_PORT": str(ports[0]),
+                "TRUSTPULSE_SURVEY_PORT": str(ports[1]), "TRUSTPULSE_METRICS_PORT": str(ports[2])})
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", ports[1]))
+        busy.listen()
+        result = subprocess.run(TRUSTPULSE + ["up"], check=False, env=env, capture_output=True, text=True,
+                                timeout=60)
+    assert result.returncode == 1
+    assert f"survey service cannot start: port {ports[1]}" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_an_unreachable_database_is_named_without_a_traceback(tmp_path):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TRUSTPULSE_")}
+    env.update({"TRUSTPULSE_DATA_DIR": str(tmp_path),
+                "TRUSTPULSE_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/none"})
+    result = subprocess.run(TRUSTPULSE + ["migrate"], check=False, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 1
+    assert "cannot use its database at postgresql+psycopg2://postgres@127.0.0.1:1/none" in (
+        result.stderr)
+    assert "Traceback" not in result.stderr
+
+
+def test_generated_secrets_are_kept_and_given_ones_win(tmp_path):
+    first = suite_environment({"TRUSTPULSE_DATA_DIR": str(tmp_path)})
+    again = suite_environment({"TRUSTPULSE_DATA_DIR": str(tmp_path)})
+    assert first["TRUSTPULSE_INTERNAL_TOKEN"] == again["TRUSTPULSE_INTERNAL_TOKEN"]
+    assert len({first["TRUSTPULSE_INTERNAL_TOKEN"], first["TRUSTPULSE_SECRET_KEY"],
+                first["TRUSTPULSE_LINK_SECRET"]}) == 3
+    given = suite_environment({"TRUSTPULSE_DATA_DIR": str(tmp_path),
+                               "TRUSTPULSE_INTERNAL_TOKEN": "mine"})
+    assert given["TRUSTPULSE_INTERNAL_TOKEN"] == "mine"
+    assert given["TRUSTPULSE_SECRET_KEY"] == first["TRUSTPULSE_SECRET_KEY"]
