@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 from services.survey.clock import utcnow
 from services.survey.instruments import repository
 from services.survey.instruments.templates import get_template
-from shared.errors import NotFound, ValidationError
+from services.survey.pagination import cursor_after_id, page_of
+from shared.errors import NotFound
 from shared.summaries import SummaryLayout
 
 _cache_lock = threading.Lock()
@@ -71,13 +72,9 @@ def survey_layout(*, engine: Engine, survey: dict) -> SummaryLayout:
 
 def list_surveys(*, engine: Engine, limit: int, cursor: str | None) -> dict:
     """Return a page of surveys and the cursor of the next one."""
-    try:
-        after_id = int(cursor) if cursor else 0
-    except ValueError:
-        raise ValidationError("The cursor is not valid.", {"cursor": ["Not a valid cursor."]})
-    rows = repository.fetch_surveys_page(engine, after_id=after_id, limit=limit + 1)
-    next_cursor = str(rows[limit - 1]["id"]) if len(rows) > limit else None
-    return {"items": rows[:limit], "next_cursor": next_cursor}
+    rows = repository.fetch_surveys_page(engine, after_id=cursor_after_id(cursor),
+                                         limit=limit + 1)
+    return page_of(rows, limit)
 
 
 def check_segment(*, survey: dict, segment: dict, field: str) -> dict[str, list[str]]:

@@ -8,9 +8,10 @@ from sqlalchemy.engine import Engine
 
 from services.survey.clock import utcnow
 from services.survey.instruments.service import get_survey
+from services.survey.pagination import cursor_after_id, page_of
 from services.survey.waves import repository
 from shared.db import write_transaction
-from shared.errors import Conflict, NotFound, ValidationError
+from shared.errors import Conflict, NotFound
 
 
 def wave_status(wave: dict, now: datetime | None = None) -> str:
@@ -51,16 +52,11 @@ def get_wave(*, engine: Engine, wave_id: int) -> dict:
 def list_waves(*, engine: Engine, survey_id: int, limit: int, cursor: str | None) -> dict:
     """Return a page of a survey's waves."""
     get_survey(engine=engine, survey_id=survey_id)
-    try:
-        after_id = int(cursor) if cursor else 0
-    except ValueError:
-        raise ValidationError("The cursor is not valid.", {"cursor": ["Not a valid cursor."]})
     with engine.connect() as conn:
-        rows = repository.fetch_waves(conn, survey_id=survey_id, after_id=after_id,
-                                      limit=limit + 1)
+        rows = repository.fetch_waves(conn, survey_id=survey_id,
+                                      after_id=cursor_after_id(cursor), limit=limit + 1)
     now = utcnow()
-    return {"items": [_with_status(w, now) for w in rows[:limit]],
-            "next_cursor": str(rows[limit - 1]["id"]) if len(rows) > limit else None}
+    return page_of([_with_status(w, now) for w in rows], limit)
 
 
 def survey_waves(*, engine: Engine, survey_id: int) -> list[dict]:
