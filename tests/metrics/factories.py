@@ -19,13 +19,13 @@ LIKERT_ITEMS = ("job_security", "training", "role_clarity", "control")
 def pulse_survey(threshold: int = 5, comment_threshold: int = 10, segments=("department",),
                  waves=()) -> dict:
     """Return an employee pulse definition: four likert items, an index, eNPS, choice, text."""
-    questions = [{"key": k, "type": "likert5", "required": True,
+    questions = [{"key": k, "text": k.replace("_", " "), "type": "likert5", "required": True,
                   "reverse": k == "control"} for k in LIKERT_ITEMS]
     questions += [
-        {"key": "enps", "type": "scale11", "required": True},
-        {"key": "preference", "type": "choice", "required": True,
+        {"key": "enps", "text": "Recommend?", "type": "scale11", "required": True},
+        {"key": "preference", "text": "Next time?", "type": "choice", "required": True,
          "options": ["prefer_ai", "no_preference", "prefer_human", "avoid_ai"]},
-        {"key": "comment", "type": "text", "required": False},
+        {"key": "comment", "text": "Anything else?", "type": "text", "required": False},
     ]
     return {"id": 1, "kind": "employee_pulse", "title": "Pulse", "segments": list(segments),
             "anonymity_threshold": threshold, "comment_threshold": comment_threshold,

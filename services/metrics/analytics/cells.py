@@ -100,6 +100,21 @@ def selected_cell(source, survey_id: int, selector: Selector, *, count: Callable
     return breakdown.cell(selector.period, tuple(v for _, v in selector.segment))
 
 
+def selected_cells(source, survey_id: int, *selectors: Selector, count: Callable | None = None,
+                   threshold_key: str = "anonymity_threshold") -> list[Cell]:
+    """Return the cells of several selectors, loading each distinct breakdown once."""
+    loaded: dict = {}
+    cells = []
+    for selector in selectors:
+        key = (selector.granularity, selector.attributes)
+        if key not in loaded:
+            loaded[key] = load_breakdown(source, survey_id, granularity=selector.granularity,
+                                         attributes=selector.attributes, count=count,
+                                         threshold_key=threshold_key)
+        cells.append(loaded[key].cell(selector.period, tuple(v for _, v in selector.segment)))
+    return cells
+
+
 def in_range(period: str, start: date | None, end: date | None, survey: Mapping) -> bool:
     """Return whether a period lies within `from`..`to` (already widened to whole periods)."""
     if period == ALL_TIME or (start is None and end is None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from services.metrics.analytics.cells import in_range, load_breakdown, selected_cell
+from services.metrics.analytics.cells import in_range, load_breakdown, selected_cell, selected_cells
 from services.metrics.analytics.metrics import histogram_question, parse_metric, text_question
 from services.metrics.analytics.selectors import (
     parse_segment_by,
@@ -108,8 +108,8 @@ def compare(source, *, survey_id: int, metric: str, a: str, b: str, alpha: float
     survey = source.definition(survey_id)
     parsed = _testable(metric, survey)
     selector_a, selector_b = parse_selector(a, survey, "a"), parse_selector(b, survey, "b")
-    cell_a = selected_cell(source, survey_id, selector_a, count=parsed.answered)
-    cell_b = selected_cell(source, survey_id, selector_b, count=parsed.answered)
+    cell_a, cell_b = selected_cells(source, survey_id, selector_a, selector_b,
+                                    count=parsed.answered)
     return compare_cells(parsed, cell_a, cell_b, alpha)
 
 
@@ -122,8 +122,7 @@ def distribution(source, *, survey_id: int, question: str, a: str, b: str) -> di
     def answered(summary):
         return sum(summary.hist[key].values())
 
-    cell_a = selected_cell(source, survey_id, selector_a, count=answered)
-    cell_b = selected_cell(source, survey_id, selector_b, count=answered)
+    cell_a, cell_b = selected_cells(source, survey_id, selector_a, selector_b, count=answered)
     if cell_a.hidden or cell_b.hidden:
         return {"question": key, "a": {"n": None, "counts": None}, "b": {"n": None, "counts": None},
                 "test": "chi_square", "statistic": None, "df": None, "p_value": None,
