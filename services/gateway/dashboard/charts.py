@@ -65,11 +65,14 @@ class _Frame:
             parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" '
                          f'y2="{y:.1f}"/><text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" '
                          f'text-anchor="end">{text}</text>')
-        every = max(1, -(-len(self.labels) // 8))
+        every = max(1, -(-len(self.labels) // 6))
+        last = len(self.labels) - 1
         for index, label in enumerate(self.labels):
-            if index % every == 0 or index == len(self.labels) - 1:
+            # Labels that would collide are skipped; the table names every period.
+            if index % every == 0 and (index == last or last - index >= every):
+                anchor = "end" if index == last and last else "middle"
                 parts.append(f'<text class="tick" x="{self.x(index):.1f}" y="{self.bottom + 16}" '
-                             f'text-anchor="middle">{escape(label)}</text>')
+                             f'text-anchor="{anchor}">{escape(label)}</text>')
         return parts
 
 
