@@ -69,7 +69,7 @@ class _Frame:
         last = len(self.labels) - 1
         for index, label in enumerate(self.labels):
             # Labels that would collide are skipped; the table names every period.
-            if index % every == 0 and (index == last or last - index >= every):
+            if index == last or (index % every == 0 and last - index >= every):
                 anchor = "end" if index == last and last else "middle"
                 parts.append(f'<text class="tick" x="{self.x(index):.1f}" y="{self.bottom + 16}" '
                              f'text-anchor="{anchor}">{escape(label)}</text>')
