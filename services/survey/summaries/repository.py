@@ -28,8 +28,11 @@ def _window(column, start: date | None, end: date | None) -> list:
 
 def fetch_buckets(conn: Connection, *, survey_id: int, start: date | None, end: date | None,
                   wave_id: int | None, combo_ids: list[int] | None) -> list:
-    """Return (day, wave_id, combo_id, n, vector) of a survey's buckets in a window."""
-    query = sa.select(buckets.c.day, buckets.c.wave_id, buckets.c.combo_id, buckets.c.n,
+    """Return (day as 'YYYY-MM-DD', wave_id, combo_id, n, vector) of a survey's buckets."""
+    # The day as text: the same on both databases, and no per-row date parsing.
+    day_text = sa.cast(buckets.c.day, sa.String) if conn.dialect.name == "postgresql" \
+        else sa.type_coerce(buckets.c.day, sa.String)
+    query = sa.select(day_text, buckets.c.wave_id, buckets.c.combo_id, buckets.c.n,
                       buckets.c.vector).where(buckets.c.survey_id == survey_id,
                                               *_window(buckets.c.day, start, end))
     if wave_id is not None:

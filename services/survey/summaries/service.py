@@ -69,35 +69,35 @@ def summaries(*, engine: Engine, survey_id: int, from_: date | None, to: date | 
                                         wave_id=wave,
                                         combo_ids=_matching_combos(combos, filter))
     if group_by == "wave":
-        rows = [row for row in rows if row.wave_id]
-    segment_of = {cid: tuple(seg.get(attr) for attr in segment_by) for cid, seg in combos.items()}
-    labels: dict = {}
-    group_of: dict[tuple, int] = {}
-    groups = np.empty(len(rows), dtype=np.int64)
-    for i, row in enumerate(rows):
-        period = _label(row, group_by, labels)
-        groups[i] = group_of.setdefault((period, segment_of[row.combo_id]), len(group_of))
-    matrix = vectors_from_bytes([row.vector for row in rows], layout.size)
-    counts = np.bincount(groups, weights=[row.n for row in rows], minlength=len(group_of))
-    merged = _grouped_sum(matrix, groups, len(group_of))
-    out = []
-    for (period, segment), g in group_of.items():
-        out.append({"period": period, "segment": dict(zip(segment_by, segment)),
-                    "n": int(counts[g]), "vector": merged[g].tolist()})
+        rows = [row for row in rows if row[1]]
+    groups, keys = _group_rows(rows, group_by, combos, segment_by)
+    matrix = vectors_from_bytes([row[4] for row in rows], layout.size)
+    counts = np.bincount(groups, weights=[row[3] for row in rows], minlength=len(keys))
+    merged = _grouped_sum(matrix, groups, len(keys))
+    out = [{"period": period, "segment": dict(zip(segment_by, segment)), "n": int(counts[g]),
+            "vector": merged[g].tolist()} for g, (period, segment) in enumerate(keys)]
     out.sort(key=lambda item: (item["period"] or "", json.dumps(item["segment"], sort_keys=True)))
     return {"survey": survey_document(engine=engine, survey=survey), "groups": out}
 
 
-def _label(row, group_by: str, cache: dict) -> str | None:
-    if group_by == "all":
-        return None
-    if group_by == "wave":
-        return wave_label(row.wave_id)
-    day = row.day if isinstance(row.day, date) else date.fromisoformat(str(row.day))
-    label = cache.get(day)
-    if label is None:
-        label = cache[day] = period_label(day, group_by)
-    return label
+def _group_rows(rows: list[tuple], group_by: str, combos: dict[int, dict],
+                segment_by: list[str]) -> tuple[np.ndarray, list[tuple]]:
+    """Return each row's group number and the (period, segment values) of every group."""
+    labels: dict = {}
+    segments = {cid: tuple(seg.get(attr) for attr in segment_by) for cid, seg in combos.items()}
+    group_of: dict[tuple, int] = {}
+    groups = np.empty(len(rows), dtype=np.int64)
+    for i, (day, wave_id, combo_id, _n, _vector) in enumerate(rows):
+        if group_by == "all":
+            period = None
+        elif group_by == "wave":
+            period = wave_label(wave_id)
+        else:
+            period = labels.get(day)
+            if period is None:
+                period = labels[day] = period_label(date.fromisoformat(day[:10]), group_by)
+        groups[i] = group_of.setdefault((period, segments[combo_id]), len(group_of))
+    return groups, list(group_of)
 
 
 def _grouped_sum(matrix: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
