@@ -54,3 +54,16 @@ def test_a_missing_backend_is_named_and_the_rest_is_served():
     merged = merge_documents(OWN, {"survey": None, "metrics": METRICS}, ROUTES)
     assert merged["x-unavailable-services"] == ["survey"]
     assert "/api/v1/surveys/{id}/scores" in merged["paths"]
+
+
+def test_components_only_internal_operations_use_are_left_out():
+    survey = {**SURVEY, "components": {"schemas": {
+        **SURVEY["components"]["schemas"],
+        "Summaries": {"type": "object", "properties": {"g": {"$ref": "#/components/schemas/Group"}}},
+        "Group": {"type": "object"}}}}
+    survey["paths"] = {**SURVEY["paths"],
+                       "/internal/x": {"get": _op("Summaries")}}
+    merged = merge_documents(OWN, {"survey": survey, "metrics": None}, ROUTES)
+    schemas = merged["components"]["schemas"]
+    assert "Summaries" not in schemas and "Group" not in schemas
+    assert {"Error", "Survey"} <= set(schemas)

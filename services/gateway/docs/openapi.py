@@ -97,6 +97,34 @@ def _routed_paths(document: dict, service: str, index: dict) -> dict:
     return paths
 
 
+def _references(node) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"]} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(_references(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_references(item) for item in node))
+    return set()
+
+
+def _drop_unreferenced_components(document: dict) -> None:
+    """Remove components no kept operation uses (e.g. those of internal endpoints)."""
+    components = document.get("components", {})
+    reachable: set[str] = set()
+    frontier = _references(document.get("paths", {}))
+    while frontier - reachable:
+        reachable |= frontier
+        frontier = set()
+        for ref in reachable:
+            _, _, kind, name = ref.split("/", 3)
+            frontier |= _references(components.get(kind, {}).get(name))
+    for kind, items in components.items():
+        if kind == "securitySchemes":
+            continue
+        for name in list(items):
+            if f"#/components/{kind}/{name}" not in reachable:
+                del items[name]
+
+
 def merge_documents(own: dict, backends: Mapping[str, dict | None], routes) -> dict:
     """Return the suite's public OpenAPI document from the gateway's and the backends'."""
     index = index_routes(routes)
@@ -117,6 +145,7 @@ def merge_documents(own: dict, backends: Mapping[str, dict | None], routes) -> d
         for tag in document.get("tags", []):
             tags.setdefault(tag["name"], tag)
     merged["tags"] = list(tags.values())
+    _drop_unreferenced_components(merged)
     if missing:
         # Say what is left out rather than fail: docs stay up while a backend is down.
         merged["x-unavailable-services"] = missing

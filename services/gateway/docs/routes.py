@@ -49,9 +49,12 @@ def _operations(document: dict) -> list[dict]:
     """Return every operation of the document, ready for the template, by path."""
     operations = []
     for path in sorted(document.get("paths", {})):
-        for method, operation in document["paths"][path].items():
+        item = document["paths"][path]
+        for method, operation in item.items():
             if method not in HTTP_METHODS:
                 continue
+            parameters = [_resolve(p, document) for p in
+                          item.get("parameters", []) + operation.get("parameters", [])]
             body = (operation.get("requestBody") or {}).get("content", {})
             body_schema = next(iter(body.values()), {}).get("schema")
             operations.append({
@@ -61,9 +64,10 @@ def _operations(document: dict) -> list[dict]:
                 "parameters": [{"name": p.get("name"), "in": p.get("in"),
                                 "required": p.get("required", False),
                                 "type": _type_of(p.get("schema", {}))}
-                               for p in operation.get("parameters", [])],
+                               for p in parameters],
                 "body": _fields(body_schema, document) if body_schema else [],
-                "responses": [{"status": status, "description": r.get("description", "")}
+                "responses": [{"status": status,
+                               "description": _resolve(r, document).get("description", "")}
                               for status, r in operation.get("responses", {}).items()],
             })
     return operations
