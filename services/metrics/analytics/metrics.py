@@ -10,7 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from services.metrics.stats import (
+    batch_mean_estimates,
     cronbach_alpha,
     index_estimate,
     index_welch_t_test,
@@ -70,6 +73,27 @@ class Metric:
         if self.kind == "top2":
             return top2_estimate(hist)
         return option_share_estimate(hist, (self.option,))
+
+    def estimates(self, summaries: list) -> list[dict]:
+        """Return `Estimate.to_dict()`-like values for many summaries at once.
+
+        Means and indices go through the vectorised engine (one t quantile per distinct
+        sample size instead of one per cell); other metrics are computed one by one.
+        """
+        if self.kind not in ("index", "item") or not summaries:
+            return [self.estimate(s).to_dict() for s in summaries]
+        hists = [s.index_hist[self.key] if self.kind == "index" else s.hist[self.key]
+                 for s in summaries]
+        values = sorted(hists[0])
+        counts = np.array([[h[v] for v in values] for h in hists], dtype=np.int64)
+        rows = batch_mean_estimates(counts, values).to_dicts()
+        if self.kind == "index":
+            scale = 25.0 / len(self.items)
+            for row in rows:
+                for field in ("value", "ci_low", "ci_high"):
+                    if row[field] is not None:
+                        row[field] = scale * row[field] - 25.0
+        return rows
 
     def compare(self, a, b):
         """Return the metric's two-group test (b against a) as a `GroupTest`."""

@@ -32,13 +32,22 @@ EFFECTS = {"welch_t": "hedges_g", "mann_whitney": "rank_biserial",
            "two_proportion_z": "cohens_h", "nps_z": "nps_difference"}
 
 
-def _estimate_row(cell, metric) -> dict:
-    """Return n, value and interval of a cell, all null when it is hidden."""
-    if cell.hidden:
-        return {"n": None, "value": None, "ci_low": None, "ci_high": None, "suppressed": True}
-    estimate = metric.estimate(cell.summary).to_dict()
-    return {"n": cell.count, "value": estimate["value"], "ci_low": estimate["ci_low"],
-            "ci_high": estimate["ci_high"], "suppressed": False}
+HIDDEN_ROW = {"n": None, "value": None, "ci_low": None, "ci_high": None, "suppressed": True}
+
+
+def _estimate_rows(cells: list, metric) -> list[dict]:
+    """Return n, value and interval of each cell, all null where it is hidden."""
+    shown = [c for c in cells if not c.hidden]
+    values = iter(metric.estimates([c.summary for c in shown]))
+    rows = []
+    for cell in cells:
+        if cell.hidden:
+            rows.append(dict(HIDDEN_ROW))
+            continue
+        estimate = next(values)
+        rows.append({"n": cell.count, "value": estimate["value"], "ci_low": estimate["ci_low"],
+                     "ci_high": estimate["ci_high"], "suppressed": False})
+    return rows
 
 
 def _check_period(period: str, field: str = "period") -> str:
@@ -57,19 +66,19 @@ def scores(source, *, survey_id: int, metric: str, period: str, segment_by: str 
     start, end = widen_to_periods(start, end, period)
     breakdown = load_breakdown(source, survey_id, granularity=period, attributes=attributes,
                                count=parsed.answered)
-    series = [
-        {"period": cell.period, "segment": cell.segment(attributes), **_estimate_row(cell, parsed)}
-        for key, cell in sorted(breakdown.cells.items(), key=lambda kv: _row_order(breakdown, kv))
-        if in_range(cell.period, start, end, breakdown.survey)
-    ]
+    order = {label: i for i, label in enumerate(breakdown.periods())}
+    cells = sorted((cell for cell in breakdown.cells.values()
+                    if in_range(cell.period, start, end, breakdown.survey)),
+                   key=lambda cell: (order[cell.period], _text(cell.values)))
+    series = [{"period": cell.period, "segment": cell.segment(attributes), **row}
+              for cell, row in zip(cells, _estimate_rows(cells, parsed))]
     return {"survey_id": survey_id, "metric": metric, "period": period,
             "segment_by": list(attributes), "threshold": breakdown.survey["anonymity_threshold"],
             "series": series}
 
 
-def _row_order(breakdown, item):
-    (period, values), _ = item
-    return (breakdown.periods().index(period), tuple("" if v is None else str(v) for v in values))
+def _text(values: tuple) -> tuple:
+    return tuple("" if v is None else str(v) for v in values)
 
 
 def _suppressed_comparison(metric_text: str, test: str) -> dict:
@@ -153,8 +162,7 @@ def changes(source, *, survey_id: int, metric: str, period: str, segment_by: str
     items = []
     if len(periods) >= 2:
         last, before = periods[-1], periods[-2]
-        segments = sorted({values for _, values in breakdown.cells},
-                          key=lambda vs: tuple("" if v is None else str(v) for v in vs))
+        segments = sorted({values for _, values in breakdown.cells}, key=_text)
         for values in segments:
             cell_a, cell_b = breakdown.cell(before, values), breakdown.cell(last, values)
             row = compare_cells(parsed, cell_a, cell_b, alpha)

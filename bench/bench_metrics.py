@@ -1,0 +1,197 @@
+"""Benchmark: `scores` (weekly, by one attribute, a year of data) through the gateway.
+
+Starts survey, metrics and gateway on loopback sockets (werkzeug threaded servers) over a
+fresh PostgreSQL database, loads a year of responses for 10,000 / 100,000 / 1,000,000
+respondents, and prints p50 and p95 of repeated `GET /api/v1/surveys/{id}/scores` calls.
+10,000 and 100,000 are loaded through the public import endpoint; 1,000,000 by writing the
+survey service's day buckets directly with its repository function `add_to_bucket` (the
+summaries analytics read are the same; raw response rows are not written for that case).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+import uuid
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from tempfile import mkdtemp
+
+import numpy as np
+import requests
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from shared.db import write_transaction  # noqa: E402
+from shared.settings import Settings  # noqa: E402
+from shared.summaries import SummaryLayout  # noqa: E402
+
+ADMIN_KEY = "tp_admin_" + "b" * 40
+DEPARTMENTS = ("Support", "Sales", "Operations", "Engineering", "Legal")
+SIZES = (10_000, 100_000, 1_000_000)
+CALLS, WARMUP = 60, 5
+START = date(2025, 10, 6)
+DAYS = 364
+PG_ADMIN = os.environ.get("TRUSTPULSE_BENCH_DATABASE_URL",
+                          "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+
+
+class Server:
+    """One app on an ephemeral loopback port in a thread."""
+
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def start_suite(settings: Settings) -> dict:
+    """Start survey, metrics and gateway wired to each other."""
+    from services.gateway import create_app as gateway_app
+    from services.metrics import create_app as metrics_app
+    from services.survey import create_app as survey_app
+
+    servers = {"survey": Server(survey_app(settings))}
+    settings = replace(settings, survey_url=servers["survey"].url)
+    servers["metrics"] = Server(metrics_app(settings))
+    settings = replace(settings, metrics_url=servers["metrics"].url)
+    servers["gateway"] = Server(gateway_app(settings))
+    return servers
+
+
+def random_answers(rng: random.Random, questions: list[dict]) -> dict:
+    """One respondent's answers to every non-text question."""
+    out = {}
+    for q in questions:
+        if q["type"] == "likert5":
+            out[q["key"]] = rng.randint(1, 5)
+        elif q["type"] == "scale11":
+            out[q["key"]] = rng.randint(0, 10)
+        elif q["type"] == "choice":
+            out[q["key"]] = rng.choice(q["options"])
+    return out
+
+
+def create_survey(http: requests.Session, gateway: str) -> dict:
+    body = {"title": "Bench pulse", "template": "ai-trust-pulse", "segments": ["department"]}
+    answer = http.post(f"{gateway}/api/v1/surveys", json=body)
+    answer.raise_for_status()
+    return answer.json()
+
+
+def load_by_import(http, gateway, survey, size, rng) -> float:
+    """Import `size` responses spread over a year; return the seconds it took."""
+    began = time.perf_counter()
+    chunk = 20_000
+    for offset in range(0, size, chunk):
+        rows = []
+        for _ in range(min(chunk, size - offset)):
+            day = START + timedelta(days=rng.randrange(DAYS))
+            rows.append({"submitted_at": f"{day.isoformat()}T09:00:00Z",
+                         "segment": {"department": rng.choice(DEPARTMENTS)},
+                         "answers": random_answers(rng, survey["questions"])})
+        answer = http.post(f"{gateway}/api/v1/surveys/{survey['id']}/responses/import",
+                           json={"responses": rows}, timeout=600)
+        answer.raise_for_status()
+    return time.perf_counter() - began
+
+
+def load_buckets(survey_engine, survey, size, rng) -> float:
+    """Write one bucket per (day, department) holding `size` respondents in all."""
+    from services.survey.responses.repository import add_to_bucket, combo_ids, segment_key
+
+    began = time.perf_counter()
+    layout = SummaryLayout(survey)
+    templates = np.array([layout.encode(random_answers(rng, survey["questions"]))
+                          for _ in range(300)])
+    keys = {d: segment_key({"department": d}) for d in DEPARTMENTS}
+    ids = combo_ids(survey_engine, survey_id=survey["id"], keys=list(keys.values()))
+    cells = DAYS * len(DEPARTMENTS)
+    np_rng = np.random.default_rng(1)
+    per_cell = np_rng.multinomial(size, np.full(cells, 1.0 / cells))
+    with write_transaction(survey_engine) as conn:
+        for cell, n in enumerate(per_cell):
+            day, department = START + timedelta(days=cell // len(DEPARTMENTS)), \
+                DEPARTMENTS[cell % len(DEPARTMENTS)]
+            counts = np_rng.multinomial(int(n), np.full(len(templates), 1.0 / len(templates)))
+            add_to_bucket(conn, survey_id=survey["id"], day=day, wave_id=0,
+                          combo_id=ids[keys[department]], n=int(n), vector=counts @ templates)
+    return time.perf_counter() - began
+
+
+def measure(http, gateway, survey) -> tuple[float, float, int]:
+    """Return p50 and p95 (ms) of the weekly scores by department, and the rows answered."""
+    index = survey["indices"][0]["key"]
+    url = f"{gateway}/api/v1/surveys/{survey['id']}/scores"
+    params = {"metric": f"index:{index}", "period": "week", "segment_by": "department"}
+    times = []
+    rows = 0
+    for i in range(WARMUP + CALLS):
+        began = time.perf_counter()
+        answer = http.get(url, params=params)
+        elapsed = (time.perf_counter() - began) * 1000
+        answer.raise_for_status()
+        rows = len(answer.json()["series"])
+        if i >= WARMUP:
+            times.append(elapsed)
+    times.sort()
+    return statistics.median(times), times[int(0.95 * (len(times) - 1))], rows
+
+
+def main() -> int:
+    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"trustpulse_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+    settings = Settings.from_env({}, env="test", database_url=url, admin_key=ADMIN_KEY,
+                                 scheduler_enabled=False, log_level="WARNING",
+                                 data_dir=Path(mkdtemp()))
+    servers = start_suite(settings)
+    gateway = servers["gateway"].url
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {ADMIN_KEY}"
+    rng = random.Random(7)
+    print("scores?period=week&segment_by=department (5 departments, 52 weeks), PostgreSQL, "
+          f"werkzeug threaded servers, {CALLS} calls after {WARMUP} warm-up")
+    figures = {}
+    try:
+        for size in SIZES:
+            survey = create_survey(http, gateway)
+            if size <= 100_000:
+                how, seconds = "import endpoint", load_by_import(http, gateway, survey, size, rng)
+            else:
+                engine = servers["survey"].app.extensions["trustpulse_engine"]
+                how, seconds = "add_to_bucket", load_buckets(engine, survey, size, rng)
+            p50, p95, rows = measure(http, gateway, survey)
+            figures[size] = p50
+            print(f"{size:>9,} responses  loaded by {how:<16} in {seconds:6.1f} s   "
+                  f"p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   ({rows} rows)", flush=True)
+        print(f"1,000,000 / 10,000 p50 ratio: {figures[SIZES[-1]] / figures[SIZES[0]]:.2f} "
+              "(target: under 2; p50 target under 50 ms)")
+    finally:
+        for server in servers.values():
+            server.stop()
+        for server in servers.values():
+            engine = server.app.extensions.get("trustpulse_engine")
+            if engine is not None:
+                engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
