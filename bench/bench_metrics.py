@@ -27,11 +27,9 @@ import requests
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from shared.db import write_transaction  # noqa: E402
-from shared.settings import Settings  # noqa: E402
-from shared.summaries import SummaryLayout  # noqa: E402
+from shared.db import write_transaction
+from shared.settings import Settings
+from shared.summaries import SummaryLayout
 
 ADMIN_KEY = "tp_admin_" + "b" * 40
 DEPARTMENTS = ("Support", "Sales", "Operations", "Engineering", "Legal")
