@@ -58,10 +58,19 @@ def create_link(*, engine: Engine, secret: str, base_url: str, survey_id: int,
     return {"token": token, "url": f"{base_url.rstrip('/')}/s/{token}"}
 
 
-def resolve_token(*, engine: Engine, secret: str, token: str) -> Respondent:
-    """Return what a token entitles; 404 unknown, 409 used, 410 outside an open wave."""
+# Waves are read at most this long ago when deciding a link's wave: new waves made by
+# another process apply within a second, and this process forgets its list when it makes one.
+WAVES_MAX_AGE = 1.0
+
+
+def resolve_token(*, engine: Engine, secret: str, token: str,
+                  check_spent: bool = True) -> Respondent:
+    """Return what a token entitles; 404 unknown, 409 used, 410 outside an open wave.
+
+    With `check_spent=False` a spent customer link is only found when storing (still 409).
+    """
     if tokens.is_link_token(token):
-        return _resolve_link(engine=engine, secret=secret, token=token)
+        return _resolve_link(engine=engine, secret=secret, token=token, check_spent=check_spent)
     digest = tokens.token_hash(token)
     with engine.connect() as conn:
         invitation = repository.fetch_invitation(conn, digest)
@@ -77,7 +86,7 @@ def resolve_token(*, engine: Engine, secret: str, token: str) -> Respondent:
                       token_digest=digest)
 
 
-def _resolve_link(*, engine: Engine, secret: str, token: str) -> Respondent:
+def _resolve_link(*, engine: Engine, secret: str, token: str, check_spent: bool) -> Respondent:
     link = tokens.read_link_token(secret, token)
     if link is None:
         raise NotFound("This survey link is not valid.")
@@ -87,10 +96,12 @@ def _resolve_link(*, engine: Engine, secret: str, token: str) -> Respondent:
         raise NotFound("This survey link is not valid.") from None
     if check_segment(survey=survey, segment=link["segment"], field="segment"):
         raise NotFound("This survey link is not valid.")
-    with engine.connect() as conn:
-        if repository.link_used(conn, survey_id=survey["id"], interaction_id=link["interaction_id"]):
-            raise Conflict("This interaction has already been rated.")
-    waves = survey_waves(engine=engine, survey_id=survey["id"])
+    if check_spent:
+        with engine.connect() as conn:
+            if repository.link_used(conn, survey_id=survey["id"],
+                                    interaction_id=link["interaction_id"]):
+                raise Conflict("This interaction has already been rated.")
+    waves = survey_waves(engine=engine, survey_id=survey["id"], max_age=WAVES_MAX_AGE)
     wave_id = 0
     if waves:
         # A survey with waves takes link responses only inside one; without waves, always.

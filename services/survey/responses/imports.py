@@ -10,6 +10,7 @@ from datetime import datetime
 import marshmallow as ma
 import numpy as np
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from services.survey.clock import as_utc, utcnow
 from services.survey.instruments.service import check_segment, get_survey, survey_layout
@@ -169,9 +170,15 @@ def import_responses(*, engine: Engine, survey_id: int, rows: list, label: str) 
     layout = survey_layout(engine=engine, survey=survey)
     vectors = bucket_vectors(layout, [r["answers"] for r in clean], groups, len(bucket_index))
     counts = np.bincount(groups, minlength=len(bucket_index))
-    with write_transaction(engine) as conn:
-        repository.insert_responses(conn, stored)
-        for (day, wave_id, combo_id), g in sorted(bucket_index.items()):
-            repository.add_to_bucket(conn, survey_id=survey_id, day=day, wave_id=wave_id,
-                                     combo_id=combo_id, n=int(counts[g]), vector=vectors[g])
-    return len(stored)
+    entries = {key: (int(counts[g]), vectors[g]) for key, g in bucket_index.items()}
+    for attempt in range(3):
+        try:
+            with write_transaction(engine) as conn:
+                repository.insert_responses(conn, stored)
+                repository.merge_into_buckets(conn, survey_id=survey_id, entries=entries)
+            return len(stored)
+        except IntegrityError:
+            # A single response made one of our new buckets meanwhile: nothing was kept; redo.
+            if attempt == 2:
+                raise
+    return 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from datetime import date
@@ -15,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from services.survey.tables import buckets, idempotency_keys, responses, segment_combos
 from shared.summaries import VECTOR_DTYPE, vector_to_bytes
 
+NULL, BACKSLASH = "\\N", "\\"
 RESPONSE_COLUMNS = ("survey_id", "wave_id", "combo_id", "submitted_on", "submitted_at", "answers")
 
 
@@ -55,20 +55,61 @@ def insert_responses(conn: Connection, rows: list[dict]) -> None:
         conn.execute(responses.insert(), [
             {**row, "answers": json.dumps(row["answers"])} for row in rows])
         return
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    dumps = json.dumps
-    writer.writerows(
-        (r["survey_id"], r["wave_id"], r["combo_id"], r["submitted_on"].isoformat(),
-         r["submitted_at"].isoformat() if r["submitted_at"] else None, dumps(r["answers"]))
+    dumps = json.JSONEncoder().encode
+    # COPY text format: ASCII-only JSON holds no raw tab or newline; backslashes are doubled.
+    text = "".join(
+        f"{r['survey_id']}\t{r['wave_id']}\t{r['combo_id']}\t{r['submitted_on'].isoformat()}\t"
+        f"{r['submitted_at'].isoformat() if r['submitted_at'] else NULL}\t"
+        f"{dumps(r['answers']).replace(BACKSLASH, BACKSLASH * 2)}\n"
         for r in rows)
-    buffer.seek(0)
+    _copy(conn, f"COPY responses ({', '.join(RESPONSE_COLUMNS)}) FROM STDIN", text)
+
+
+def _copy(conn: Connection, statement: str, text: str) -> None:
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        cursor.copy_expert(
-            f"COPY responses ({', '.join(RESPONSE_COLUMNS)}) FROM STDIN WITH (FORMAT csv)", buffer)
+        cursor.copy_expert(statement, io.StringIO(text))
     finally:
         cursor.close()
+
+
+def merge_into_buckets(conn: Connection, *, survey_id: int, entries: dict[tuple, tuple]) -> None:
+    """Add many buckets' (n, vector) at once: `entries` maps (day, wave_id, combo_id) to them.
+
+    The touched rows that exist are locked and read in one statement, deleted, and
+    written back summed together with the new ones in one bulk insert. A bucket made
+    meanwhile by a concurrent response makes the insert fail: the caller retries.
+    """
+    days = [key[0] for key in entries]
+    query = sa.select(buckets.c.day, buckets.c.wave_id, buckets.c.combo_id, buckets.c.n,
+                      buckets.c.vector).where(buckets.c.survey_id == survey_id,
+                                              buckets.c.day.between(min(days), max(days)))
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    merged = dict(entries)
+    touched = []
+    for day, wave_id, combo_id, n, vector in conn.execute(query):
+        key = (day if isinstance(day, date) else date.fromisoformat(str(day)), wave_id, combo_id)
+        if key in merged:
+            add_n, add_vector = merged[key]
+            merged[key] = (n + add_n, np.frombuffer(vector, dtype=VECTOR_DTYPE) + add_vector)
+            touched.append(key)
+    key_columns = sa.tuple_(buckets.c.day, buckets.c.wave_id, buckets.c.combo_id)
+    for start in range(0, len(touched), 500):
+        conn.execute(buckets.delete().where(buckets.c.survey_id == survey_id,
+                                            key_columns.in_(touched[start:start + 500])))
+    if conn.dialect.name != "postgresql":
+        conn.execute(buckets.insert(), [
+            {"survey_id": survey_id, "day": day, "wave_id": wave_id, "combo_id": combo_id,
+             "n": int(n), "vector": vector_to_bytes(vector)}
+            for (day, wave_id, combo_id), (n, vector) in sorted(merged.items())])
+        return
+    text = "".join(
+        f"{survey_id}\t{day.isoformat()}\t{wave_id}\t{combo_id}\t{int(n)}\t"
+        f"\\\\x{vector_to_bytes(vector).hex()}\n"
+        for (day, wave_id, combo_id), (n, vector) in sorted(merged.items()))
+    _copy(conn, "COPY summary_buckets (survey_id, day, wave_id, combo_id, n, vector) FROM STDIN",
+          text)
 
 
 def add_to_bucket(conn: Connection, *, survey_id: int, day: date, wave_id: int, combo_id: int,

@@ -60,7 +60,8 @@ def submit_response(*, engine: Engine, secret: str, token: str, answers,
             stored = repository.fetch_idempotent(conn, idempotency_key)
         if stored:
             return stored
-    respondent = resolve_token(engine=engine, secret=secret, token=token)
+    # The transaction finds a spent link itself; no need for a separate read first.
+    respondent = resolve_token(engine=engine, secret=secret, token=token, check_spent=False)
     clean = check_answers(engine=engine, survey=respondent.survey, answers=answers)
     try:
         return store_response(engine=engine, respondent=respondent, answers=clean,

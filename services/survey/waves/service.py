@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
 from services.survey.clock import utcnow
-from services.survey.instruments.service import get_survey
+from services.survey.instruments.service import engine_cache, get_survey
 from services.survey.pagination import cursor_after_id, page_of
 from services.survey.waves import repository
 from shared.db import write_transaction
@@ -38,6 +39,7 @@ def create_wave(*, engine: Engine, survey_id: int, opens_at: datetime,
                            {"wave_id": clash[0]["id"]})
         wave_id = repository.insert_wave(conn, survey_id=survey_id, opens_at=opens_at,
                                          closes_at=closes_at)
+    engine_cache(engine, "waves").pop(survey_id, None)
     return get_wave(engine=engine, wave_id=wave_id)
 
 
@@ -59,10 +61,16 @@ def list_waves(*, engine: Engine, survey_id: int, limit: int, cursor: str | None
     return page_of([_with_status(w, now) for w in rows], limit)
 
 
-def survey_waves(*, engine: Engine, survey_id: int) -> list[dict]:
-    """Return every wave of a survey."""
+def survey_waves(*, engine: Engine, survey_id: int, max_age: float = 0.0) -> list[dict]:
+    """Return every wave of a survey; with `max_age`, a list read that recently will do."""
+    cache = engine_cache(engine, "waves")
+    cached = cache.get(survey_id)
+    if cached is not None and time.monotonic() - cached[0] <= max_age:
+        return cached[1]
     with engine.connect() as conn:
-        return repository.fetch_waves(conn, survey_id=survey_id)
+        waves = repository.fetch_waves(conn, survey_id=survey_id)
+    cache[survey_id] = (time.monotonic(), waves)
+    return waves
 
 
 def open_wave_of(waves: list[dict], at: datetime) -> dict | None:
@@ -118,4 +126,5 @@ def materialise_scheduled_waves(*, engine: Engine, now: datetime | None = None) 
         with write_transaction(engine) as conn:
             # The unique (survey_id, opens_at) makes each wave exist once, whoever gets there first.
             made += repository.insert_waves_once(conn, rows)
+        engine_cache(engine, "waves").pop(schedule["survey_id"], None)
     return made
