@@ -11,7 +11,10 @@ FACTORIES = {"survey": survey_app, "metrics": metrics_app, "gateway": gateway_ap
 
 @pytest.fixture(params=sorted(FACTORIES))
 def app(request, settings_factory):
-    application = FACTORIES[request.param](settings_factory())
+    # Backends nobody listens on: the gateway's readiness must not depend on what runs here.
+    nowhere = "http://127.0.0.1:9"
+    application = FACTORIES[request.param](settings_factory(survey_url=nowhere,
+                                                            metrics_url=nowhere))
     yield application
     application.extensions["trustpulse_engine"].dispose()
 
@@ -20,6 +23,11 @@ def test_healthz_and_readyz_answer_ok(app):
     client = app.test_client()
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
+    if app.config["TRUSTPULSE_SERVICE"] == "gateway":
+        # Alone, the gateway is not ready: its backends do not answer (its database does).
+        assert ready.status_code == 503
+        assert set(ready.get_json()["error"]["details"]) == {"survey", "metrics"}
+        return
     assert ready.status_code == 200
     assert ready.get_json()["checks"]["database"] == "ok"
 
