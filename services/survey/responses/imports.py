@@ -155,7 +155,9 @@ def import_responses(*, engine: Engine, survey_id: int, rows: list, label: str) 
     if not rows:
         raise ValidationError("Nothing to import.", {label: ["Give at least one response."]})
     clean = validate_rows(engine=engine, survey=survey, rows=rows, label=label)
-    texts = [repository.segment_key(r["segment"]) for r in clean]
+    canonical: dict[tuple, str] = {}  # rows repeat few segments: make each text once
+    texts = [canonical.get(items) or canonical.setdefault(items, repository.segment_key(r["segment"]))
+             for r in clean for items in (tuple(r["segment"].items()),)]
     combos = combo_ids_for(engine=engine, survey_id=survey_id, keys=sorted(set(texts)))
     wave_of = _wave_finder(survey_waves(engine=engine, survey_id=survey_id))
     bucket_index: dict[tuple, int] = {}
