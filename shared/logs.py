@@ -50,6 +50,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         _configured = True
     root.setLevel(level)
     logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
+    # Each retry of a refused connection would log a warning; the client logs one line.
+    logging.getLogger("urllib3").setLevel(max(logging.ERROR, root.level))
 
 
 def loggable_path(path: str) -> str:

@@ -119,6 +119,7 @@ def test_analytics_go_to_metrics_and_respondent_forms_keep_their_cookie(gateway)
     client.post("/s/tok_abc", data={"q": "4"})
     seen = gateway.seen("survey")[-1]
     assert seen["body"] == "q=4" and seen["headers"]["Cookie"] == "form=1"
+    assert client.get("/s/tok_abc").headers["Referrer-Policy"] == "no-referrer"
     assert "X-Trustpulse-Role" not in seen["headers"]
 
 

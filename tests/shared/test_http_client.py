@@ -43,3 +43,13 @@ def test_idempotent_calls_retry_reads_by_default(slow_server):
     with pytest.raises(Unavailable):
         client.get("/slow")
     assert slow_server.app.config["hits"] == 2
+
+
+def test_retries_of_refused_connections_are_not_logged_one_by_one():
+    import logging
+
+    from shared.logs import configure_logging
+
+    configure_logging("test", "INFO")
+    assert not logging.getLogger("urllib3.connectionpool").isEnabledFor(logging.WARNING)
+    assert logging.getLogger("trustpulse.http").isEnabledFor(logging.WARNING)

@@ -16,7 +16,8 @@ FORWARDED_REQUEST_HEADERS = ("Content-Type", "Accept", "Accept-Language", "Idemp
                              "If-None-Match")
 PASSED_BACK_HEADERS = ("Content-Type", "Location", "Retry-After", "Cache-Control",
                        "Content-Disposition", "ETag", "Last-Modified", "Link", "Allow",
-                       "Content-Language")
+                       "Content-Language", "Vary", "Content-Security-Policy",
+                       "Referrer-Policy", "X-Frame-Options", "X-Content-Type-Options")
 # Respondent forms may keep their own cookie (e.g. against cross-site posts); keyed
 # endpoints never see the caller's cookies.
 RESPONDENT_COOKIE_HEADERS = ("Cookie",)
@@ -73,4 +74,6 @@ def forward(**_path_params) -> Response:
     if route.public:
         for cookie in upstream.raw.headers.getlist("Set-Cookie"):
             response.headers.add("Set-Cookie", cookie)
+        # Respondent URLs carry the token: never leak it to a linked site.
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
     return response
