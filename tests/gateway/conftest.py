@@ -6,6 +6,7 @@ received, so a test sees exactly what the gateway forwarded (or that it forwarde
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pytest
@@ -28,6 +29,7 @@ def make_recording_backend(name: str) -> Flask:
                 "query": request.query_string.decode(), "headers": dict(request.headers),
                 "body": request.get_data(as_text=True)}
         app.config["seen"].append(seen)
+        time.sleep(float(request.args.get("echo_sleep", 0)))
         response = jsonify(service=name, **seen)
         response.status_code = int(request.args.get("echo_status", 200))
         response.headers["Location"] = f"/api/v1/from-{name}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -161,3 +162,17 @@ def test_imports_may_be_large_but_not_over_50_mib(gateway):
                                data=b"x" * (50 * 1024 * 1024 + 1), headers=admin)
     assert huge.status_code == 413
     assert len(gateway.seen("survey")) == 1
+
+
+def test_a_backend_that_hangs_gives_503_after_one_read_timeout(make_gateway):
+    gateway = make_gateway(read_timeout=0.5)
+    admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    for method in ("GET", "POST"):
+        started = time.monotonic()
+        response = gateway.client.open("/api/v1/surveys?echo_sleep=1.5", method=method,
+                                       headers=admin, json={} if method == "POST" else None)
+        assert time.monotonic() - started < 1.2
+        assert response.status_code == 503
+        assert response.get_json()["error"]["details"] == {"service": "survey"}
+    # Neither call was sent twice: no read retries behind a client's back.
+    assert [seen["method"] for seen in gateway.seen("survey")] == ["GET", "POST"]
