@@ -74,6 +74,23 @@ class SummaryLayout:
         self.size = self.cross_offset + p * (p + 1) // 2
         self._triu = np.triu_indices(p)
 
+    def part_slots(self, part: str) -> tuple[int, int]:
+        """Return (first slot, slot count) of a named part of the vector; ValueError if unknown.
+
+        Parts: `hist:<question>` (a question's histogram), `index:<index>` (the histogram
+        of an index's item sums), `moments` (the sums and cross-product sums).
+        """
+        kind, _, key = part.partition(":")
+        if kind == "hist" and key in self.hist_slots:
+            offset, values = self.hist_slots[key]
+            return offset, len(values)
+        if kind == "index" and key in self.indices:
+            offset, items, _ = self.indices[key]
+            return offset, 4 * len(items) + 1
+        if part == "moments":
+            return self.sums_offset, self.size - self.sums_offset
+        raise ValueError(f"unknown summary part {part!r}")
+
     def empty(self) -> np.ndarray:
         """Return an all-zero summary vector."""
         return np.zeros(self.size, dtype=VECTOR_DTYPE)

@@ -119,3 +119,50 @@ def test_stored_summaries_equal_those_of_the_raw_rows(client, engine, responses)
         expected = raw[(group["period"], group["segment"]["department"])]
         assert layout.decode(group["n"], group["vector"]) == \
             layout.decode(len(expected), layout.encode_many(expected))
+
+
+def test_parts_hold_the_whole_vectors_slots_and_zeros_elsewhere(client):
+    survey = client.survey()
+    rows = [_row("2026-03-02", department="Support"),
+            _row("2026-03-03", {**PULSE_ANSWERS, "enps": 3, "workload": 1}, department="Sales"),
+            _row("2026-03-10", {**PULSE_ANSWERS, "ai_control": 5}, department="Support")]
+    _import(client, survey["id"], rows)
+    base = f"/internal/surveys/{survey['id']}/summaries?group_by=week&segment_by=department"
+    whole = client.ok("GET", base, 200)
+    assert whole["parts"] is None
+    layout = SummaryLayout(whole["survey"])
+    for parts in ("index:ai_trust,hist:enps,moments", "hist:workload", "index:wellbeing",
+                  "moments,index:ai_readiness", "hist:enps,hist:job_security"):
+        answer = client.ok("GET", f"{base}&parts={parts}", 200)
+        assert answer["parts"] == parts.split(",")
+        slots = set()
+        for part in parts.split(","):
+            first, count = layout.part_slots(part)
+            slots.update(range(first, first + count))
+        assert slots and len(slots) < layout.size
+        assert [(g["period"], g["segment"], g["n"]) for g in answer["groups"]] == \
+            [(g["period"], g["segment"], g["n"]) for g in whole["groups"]]
+        for got, full in zip(answer["groups"], whole["groups"]):
+            assert len(got["vector"]) == layout.size
+            assert [got["vector"][i] for i in sorted(slots)] == \
+                [full["vector"][i] for i in sorted(slots)]
+            assert all(got["vector"][i] == 0 for i in range(layout.size) if i not in slots)
+            assert any(got["vector"][i] for i in slots)
+    # Decoded, the asked-for part equals the whole vector's.
+    answer = client.ok("GET", f"{base}&parts=index:ai_trust,hist:enps,moments", 200)
+    for got, full in zip(answer["groups"], whole["groups"]):
+        part, every = layout.decode(got["n"], got["vector"]), layout.decode(full["n"], full["vector"])
+        assert part.index_hist["ai_trust"] == every.index_hist["ai_trust"]
+        assert part.hist["enps"] == every.hist["enps"]
+        assert (part.sums, part.cross) == (every.sums, every.cross)
+        assert part.hist["workload"] != every.hist["workload"]
+
+
+def test_parts_are_validated(client):
+    survey = client.survey()
+    base = f"/internal/surveys/{survey['id']}/summaries?parts="
+    for parts in ("hist:nope", "index:enps", "hist:comment", "moments,moments", "", "sums",
+                  "hist:enps,,moments"):
+        response = client.get(base + parts)
+        assert response.status_code == 422, parts
+        assert "parts" in response.get_json()["error"]["details"], parts

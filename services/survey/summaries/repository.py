@@ -6,8 +6,10 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.types import NullType
 
 from services.survey.tables import buckets, responses, segment_combos
+from shared.summaries import VECTOR_DTYPE
 
 
 def fetch_combos(conn: Connection, *, survey_id: int) -> dict[int, str]:
@@ -27,14 +29,29 @@ def _window(column, start: date | None, end: date | None) -> list:
 
 
 def fetch_buckets(conn: Connection, *, survey_id: int, start: date | None, end: date | None,
-                  wave_id: int | None, combo_ids: list[int] | None) -> list:
-    """Return (day as 'YYYY-MM-DD', wave_id, combo_id, n, vector) of a survey's buckets."""
+                  wave_id: int | None, combo_ids: list[int] | None,
+                  slot_ranges: list[tuple[int, int]] | None = None) -> list[tuple]:
+    """Return (day as 'YYYY-MM-DD', wave_id, combo_id, n, bytes...) of a survey's buckets.
+
+    Without `slot_ranges` the last column is the whole vector; with them, one column per
+    (first slot, slot count) range holds only those slots' bytes, cut out by the database
+    (`substr` works on SQLite blobs and PostgreSQL bytea) so that only they are sent.
+    """
+    postgres = conn.dialect.name == "postgresql"
     # The day as text: the same on both databases, and no per-row date parsing.
-    day_text = sa.cast(buckets.c.day, sa.String) if conn.dialect.name == "postgresql" \
+    day_text = sa.cast(buckets.c.day, sa.String) if postgres \
         else sa.type_coerce(buckets.c.day, sa.String)
+    # Untyped, the bytes come as the driver gives them (memoryview on PostgreSQL), which
+    # numpy reads as they are: no per-row conversion of thousands of rows.
+    if slot_ranges is None:
+        blobs = [sa.type_coerce(buckets.c.vector, NullType())]
+    else:
+        width = VECTOR_DTYPE.itemsize
+        blobs = [sa.func.substr(buckets.c.vector, first * width + 1, count * width,
+                                type_=NullType()) for first, count in slot_ranges]
     query = sa.select(day_text, buckets.c.wave_id, buckets.c.combo_id, buckets.c.n,
-                      buckets.c.vector).where(buckets.c.survey_id == survey_id,
-                                              *_window(buckets.c.day, start, end))
+                      *blobs).where(buckets.c.survey_id == survey_id,
+                                    *_window(buckets.c.day, start, end))
     if wave_id is not None:
         query = query.where(buckets.c.wave_id == wave_id)
     if combo_ids is not None:

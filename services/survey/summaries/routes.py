@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -26,7 +27,9 @@ class Summaries(MethodView):
     @blp.response(200, SummariesSchema)
     def get(self, query, survey_id):
         """Return the survey's definition and its summaries merged by period and segment."""
-        return service.summaries(engine=get_engine(), survey_id=survey_id, **query)
+        # Already JSON-ready: hundreds of groups skip marshmallow's per-field dumping (the
+        # schema still documents the answer).
+        return jsonify(service.summaries(engine=get_engine(), survey_id=survey_id, **query))
 
 
 @blp.route("/surveys/<int:survey_id>/comments")

@@ -47,6 +47,9 @@ class SummariesQuerySchema(RangeQuerySchema):
 
     group_by = fields.String(load_default="all", validate=validate.OneOf(GROUP_BY))
     segment_by = fields.String(load_default=None)
+    parts = fields.String(load_default=None, metadata={
+        "description": "Only these parts of each vector, comma-separated: `hist:<question>`, "
+                       "`index:<index>`, `moments`; other slots are 0."})
 
     @ma.post_load
     def _split_segments(self, data, **kwargs):
@@ -54,6 +57,11 @@ class SummariesQuerySchema(RangeQuerySchema):
         data["segment_by"] = [s.strip() for s in text.split(",")] if text else []
         if len(set(data["segment_by"])) != len(data["segment_by"]) or "" in data["segment_by"]:
             raise ma.ValidationError({"segment_by": ["List distinct attributes, comma-separated."]})
+        text = data.get("parts")
+        data["parts"] = [s.strip() for s in text.split(",")] if text is not None else None
+        if data["parts"] is not None and (
+                len(set(data["parts"])) != len(data["parts"]) or "" in data["parts"]):
+            raise ma.ValidationError({"parts": ["List distinct parts, comma-separated."]})
         return data
 
 
@@ -77,6 +85,8 @@ class SummariesSchema(ma.Schema):
     """The survey's definition and its groups' summaries."""
 
     survey = fields.Dict()
+    # The parts asked for (slots outside them are 0), or null: whole vectors.
+    parts = fields.List(fields.String(), allow_none=True)
     groups = fields.List(fields.Nested(SummaryGroupSchema))
 
 

@@ -20,7 +20,7 @@ from services.survey.summaries import repository
 from services.survey.waves.service import survey_waves
 from shared.errors import ValidationError
 from shared.periods import period_label, wave_label
-from shared.summaries import vectors_from_bytes
+from shared.summaries import VECTOR_DTYPE, vectors_from_bytes
 
 _rng = random.SystemRandom()
 
@@ -56,48 +56,87 @@ def survey_document(*, engine: Engine, survey: dict) -> dict:
 
 def summaries(*, engine: Engine, survey_id: int, from_: date | None, to: date | None,
               group_by: str, segment_by: list[str], filter: dict[str, str],
-              wave: int | None) -> dict:
-    """Return the survey and its bucket summaries merged per (period, segment) group."""
+              wave: int | None, parts: list[str] | None = None) -> dict:
+    """Return the survey and its bucket summaries merged per (period, segment) group.
+
+    With `parts`, only those slots of each vector are read and summed; the others are 0.
+    """
     survey = get_survey(engine=engine, survey_id=survey_id)
     _check_attributes(survey, "segment_by", segment_by)
     _check_attributes(survey, "filter", filter)
     layout = survey_layout(engine=engine, survey=survey)
+    ranges = None if parts is None else _slot_ranges(layout, parts)
     with engine.connect() as conn:
         combos = {cid: json.loads(text) for cid, text in
                   repository.fetch_combos(conn, survey_id=survey_id).items()}
         rows = repository.fetch_buckets(conn, survey_id=survey_id, start=from_, end=to,
-                                        wave_id=wave,
-                                        combo_ids=_matching_combos(combos, filter))
+                                        wave_id=wave, combo_ids=_matching_combos(combos, filter),
+                                        slot_ranges=ranges)
     if group_by == "wave":
         rows = [row for row in rows if row[1]]
     groups, keys = _group_rows(rows, group_by, combos, segment_by)
-    matrix = vectors_from_bytes([row[4] for row in rows], layout.size)
     counts = np.bincount(groups, weights=[row[3] for row in rows], minlength=len(keys))
-    merged = _grouped_sum(matrix, groups, len(keys))
+    merged = np.zeros((len(keys), layout.size), dtype=VECTOR_DTYPE)
+    for column, (first, count) in enumerate(ranges or [(0, layout.size)], start=4):
+        matrix = vectors_from_bytes([row[column] for row in rows], count)
+        merged[:, first:first + count] = _grouped_sum(matrix, groups, len(keys))
     out = [{"period": period, "segment": dict(zip(segment_by, segment)), "n": int(counts[g]),
             "vector": merged[g].tolist()} for g, (period, segment) in enumerate(keys)]
     out.sort(key=lambda item: (item["period"] or "", json.dumps(item["segment"], sort_keys=True)))
-    return {"survey": survey_document(engine=engine, survey=survey), "groups": out}
+    return {"survey": survey_document(engine=engine, survey=survey), "parts": parts,
+            "groups": out}
+
+
+def _slot_ranges(layout, parts: list[str]) -> list[tuple[int, int]]:
+    """Return the (first slot, count) ranges of the parts, adjacent ones joined; 422 if unknown."""
+    spans, unknown = [], []
+    for part in parts:
+        try:
+            spans.append(layout.part_slots(part))
+        except ValueError:
+            unknown.append(part)
+    if unknown:
+        raise ValidationError("Unknown summary part(s).", {"parts": [
+            f"Not a part of this survey's summaries: {', '.join(unknown)}; "
+            + "use hist:<question>, index:<index> or moments."]})
+    ranges: list[tuple[int, int]] = []
+    for first, count in sorted(spans):
+        if ranges and first <= ranges[-1][0] + ranges[-1][1]:
+            start = ranges[-1][0]
+            ranges[-1] = (start, max(ranges[-1][1], first + count - start))
+        else:
+            ranges.append((first, count))
+    return ranges
 
 
 def _group_rows(rows: list[tuple], group_by: str, combos: dict[int, dict],
                 segment_by: list[str]) -> tuple[np.ndarray, list[tuple]]:
     """Return each row's group number and the (period, segment values) of every group."""
-    labels: dict = {}
     segments = {cid: tuple(seg.get(attr) for attr in segment_by) for cid, seg in combos.items()}
-    group_of: dict[tuple, int] = {}
-    groups = np.empty(len(rows), dtype=np.int64)
-    for i, (day, wave_id, combo_id, _n, _vector) in enumerate(rows):
-        if group_by == "all":
-            period = None
-        elif group_by == "wave":
-            period = wave_label(wave_id)
-        else:
-            period = labels.get(day)
-            if period is None:
-                period = labels[day] = period_label(date.fromisoformat(day[:10]), group_by)
-        groups[i] = group_of.setdefault((period, segments[combo_id]), len(group_of))
-    return groups, list(group_of)
+    if group_by == "all":
+        periods = {None: None}
+        period_keys = [None] * len(rows)
+    elif group_by == "wave":
+        period_keys = [row[1] for row in rows]
+        periods = {w: wave_label(w) for w in set(period_keys)}
+    else:
+        # Each distinct day is labelled once; rows only look their day up.
+        period_keys = [row[0] for row in rows]
+        periods = {day: period_label(date.fromisoformat(day[:10]), group_by)
+                   for day in set(period_keys)}
+    labels = sorted(set(periods.values()), key=repr)
+    label_number = {label: i for i, label in enumerate(labels)}
+    period_number = {key: label_number[label] for key, label in periods.items()}
+    segment_list = sorted(set(segments.values()), key=repr)
+    segment_number = {segment: i for i, segment in enumerate(segment_list)}
+    combo_number = {cid: segment_number[segment] for cid, segment in segments.items()}
+    width = max(len(segment_list), 1)
+    code = np.fromiter((period_number[p] * width + combo_number[row[2]]
+                        for p, row in zip(period_keys, rows)), dtype=np.int64, count=len(rows))
+    # Only (period, segment) pairs that hold rows are groups: number them densely.
+    used, groups = np.unique(code, return_inverse=True)
+    keys = [(labels[c // width], segment_list[c % width]) for c in used.tolist()]
+    return groups.reshape(-1), keys
 
 
 def _grouped_sum(matrix: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
