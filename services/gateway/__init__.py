@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from pathlib import Path
 
 from flask import Flask
@@ -48,13 +46,7 @@ def register_blueprints(app: Flask, api) -> None:
 
 
 def register_dashboard(app: Flask) -> None:
-    """Mount the leadership dashboard (`services.gateway.dashboard`) when it is installed."""
-    # DASHBOARD CALL SITE: the dashboard package provides `register_dashboard(app)`.
-    # Looked up rather than imported blindly, so that a missing package is skipped while
-    # an error inside an existing one still surfaces.
-    if importlib.util.find_spec("services.gateway.dashboard") is None:
-        return
-    module = importlib.import_module("services.gateway.dashboard")
-    register = getattr(module, "register_dashboard", None)
-    if register is not None:
-        register(app)
+    """Mount the leadership dashboard at `/dashboard`."""
+    from services.gateway.dashboard import register_dashboard as register
+
+    register(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, redirect, render_template
 
 from services.gateway.docs.openapi import HTTP_METHODS, fetch_document, merge_documents
 from services.gateway.routing.backends import BACKENDS, backend
@@ -84,3 +84,15 @@ def api_docs():
     """The API reference as a page, rendered here: no script, nothing fetched elsewhere."""
     document = suite_document()
     return render_template("docs.html", document=document, operations=_operations(document))
+
+
+@bp.get("/")
+def home():
+    """Send a visitor of the bare address to the dashboard."""
+    return redirect("/dashboard", code=302)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Answer browsers' automatic icon request with nothing, rather than a 404."""
+    return "", 204
