@@ -41,9 +41,12 @@ def link_used(conn: Connection, *, survey_id: int, interaction_id: str) -> bool:
         link_uses.c.interaction_id == interaction_id)).first() is not None
 
 
+_USE_LINK = {name: dialect.insert(link_uses).on_conflict_do_nothing()
+             for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+
+
 def use_link(conn: Connection, *, survey_id: int, interaction_id: str) -> bool:
     """Record an interaction as answered; False if it already was."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(link_uses).values(
-        survey_id=survey_id, interaction_id=interaction_id).on_conflict_do_nothing()
-    return conn.execute(statement).rowcount == 1
+    # Built once per dialect: a single response's statements are on the hot path.
+    return conn.execute(_USE_LINK[conn.dialect.name], {
+        "survey_id": survey_id, "interaction_id": interaction_id}).rowcount == 1

@@ -43,10 +43,23 @@ def combo_ids(engine: Engine, *, survey_id: int, keys: list[str]) -> dict[str, i
     return found
 
 
+# The statements of a single response are built once: building and keying a statement
+# costs more CPU than sending it, and a response runs four of them.
+_INSERT_RESPONSE = responses.insert().returning(responses.c.id)
+_BUCKET_KEY = [buckets.c[name] == sa.bindparam(f"key_{name}")
+               for name in ("survey_id", "day", "wave_id", "combo_id")]
+_SELECT_BUCKET = sa.select(buckets.c.n, buckets.c.vector).where(*_BUCKET_KEY)
+_SELECT_BUCKET_LOCKED = _SELECT_BUCKET.with_for_update()
+_UPDATE_BUCKET = buckets.update().where(*_BUCKET_KEY).values(
+    n=sa.bindparam("new_n"), vector=sa.bindparam("new_vector"))
+_MAKE_BUCKET = {name: dialect.insert(buckets).on_conflict_do_nothing()
+                for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+
+
 def insert_response(conn: Connection, row: dict) -> int:
     """Store one response (answers as JSON) and return its id."""
-    values = {**row, "answers": json.dumps(row["answers"])}
-    return conn.execute(responses.insert().values(**values).returning(responses.c.id)).scalar_one()
+    return conn.execute(_INSERT_RESPONSE, {**row, "answers": json.dumps(row["answers"])}
+                        ).scalar_one()
 
 
 def insert_responses(conn: Connection, rows: list[dict]) -> None:
@@ -119,21 +132,21 @@ def add_to_bucket(conn: Connection, *, survey_id: int, day: date, wave_id: int, 
     The row is locked (FOR UPDATE on PostgreSQL) only for the read-add-write; a bucket
     made concurrently by another transaction is waited for by the insert, then locked.
     """
-    key = {"survey_id": survey_id, "day": day, "wave_id": wave_id, "combo_id": combo_id}
-    where = [buckets.c[name] == value for name, value in key.items()]
-    query = sa.select(buckets.c.n, buckets.c.vector).where(*where)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    current = conn.execute(query).first()
+    key = {"key_survey_id": survey_id, "key_day": day, "key_wave_id": wave_id,
+           "key_combo_id": combo_id}
+    postgres = conn.dialect.name == "postgresql"
+    query = _SELECT_BUCKET_LOCKED if postgres else _SELECT_BUCKET
+    current = conn.execute(query, key).first()
     if current is None:
-        made = conn.execute(_dialect(conn).insert(buckets).values(
-            **key, n=n, vector=vector_to_bytes(vector)).on_conflict_do_nothing()).rowcount
+        made = conn.execute(_MAKE_BUCKET[conn.dialect.name], {
+            "survey_id": survey_id, "day": day, "wave_id": wave_id, "combo_id": combo_id,
+            "n": n, "vector": vector_to_bytes(vector)}).rowcount
         if made:
             return
-        current = conn.execute(query).one()
+        current = conn.execute(query, key).one()
     total = np.frombuffer(current.vector, dtype=VECTOR_DTYPE) + vector
-    conn.execute(buckets.update().where(*where).values(
-        n=current.n + n, vector=vector_to_bytes(total)))
+    conn.execute(_UPDATE_BUCKET, {**key, "new_n": current.n + n,
+                                  "new_vector": vector_to_bytes(total)})
 
 
 def fetch_idempotent(conn: Connection, key: str) -> tuple[int, dict] | None:
