@@ -10,8 +10,14 @@ then no hidden cell may be an exact linear combination of the lines' known total
 with the rank of the line equations; the next-smallest cell of a line is hidden until none
 is). Parents are assumed known even when hidden elsewhere, which only hides more.
 
+Across period systems (weeks cut by months, waves cut by both) the finest groups any query
+can tell apart are *atoms*; `suppress_over_atoms` treats them as the unknowns, every shown
+cell of any granularity as one equation over them, and hides cells until no small atom, no
+small group and no cell hidden for being small lies in the row space of the shown cells'
+equations.
+
 Residual risk accepted: bounds from non-negativity (interval inference) across many lines
-may narrow a hidden cell to a range; they never pin it to one value through a single line.
+may narrow a hidden cell to a range; they never pin it to one value.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from itertools import combinations
 
 import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 MINIMUM_THRESHOLD = 3
 DEFAULT_THRESHOLD = 5
@@ -145,3 +153,155 @@ def breakdown_lines(cells: Iterable[tuple], time_parents: Callable[[str], Sequen
                     continue  # the cell itself, not a parent
                 lines[(time, kept, tuple(values[i] for i in kept))].append(cell)
     return list(lines.values())
+
+
+# Coefficients (or residuals) smaller than this are rounding of a 0/1 system, not a term.
+_TOLERANCE = 1e-7
+
+
+def incidence(rows: Sequence[Sequence[int]], width: int) -> np.ndarray:
+    """Return the 0/1 matrix whose row i marks the atoms (column indices) of group i."""
+    matrix = np.zeros((len(rows), width))
+    for i, members in enumerate(rows):
+        matrix[i, members] = 1.0
+    return matrix
+
+
+def derivable_targets(shown: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return which targets lie in the row space of `shown`, and how (minimum-norm coefficients).
+
+    `shown` (m x atoms) holds the equations a reader has, `targets` (k x atoms) the groups
+    that must stay unknown. Target i is derivable when projecting it on the row space leaves
+    nothing; `coefficients[i]` (length m) then writes it as a combination of shown rows.
+    """
+    k, m = len(targets), len(shown)
+    if not k or not m:
+        return np.zeros(k, dtype=bool), np.zeros((k, m))
+    left, sigma, right = np.linalg.svd(shown, full_matrices=False)
+    rank = int((sigma > sigma[0] * max(shown.shape) * np.finfo(float).eps * 16).sum())
+    basis = right[:rank]  # orthonormal rows spanning the shown equations
+    projected = targets @ basis.T
+    residual = targets - projected @ basis
+    derivable = np.abs(residual).max(axis=1) < 1e-6
+    coefficients = (projected / sigma[:rank]) @ left[:, :rank].T
+    return derivable, coefficients
+
+
+def protecting_cells(shown: np.ndarray, known: np.ndarray, target: np.ndarray,
+                    weights: np.ndarray) -> np.ndarray:
+    """Return which shown rows to hide so that `target` is no longer derivable (cheapest first).
+
+    Looks for a change z of the atoms that leaves every `known` equation unchanged and
+    moves the target (t.z = 1) while touching shown rows of least total weight (a linear
+    programme, |shown z| bounded by slacks); the rows it touches are the ones to hide, after
+    which no combination of the rest gives the target.
+    """
+    m, width = shown.shape
+    if not m:
+        return np.zeros(0, dtype=bool)
+    identity = sparse.identity(m, format="csr")
+    rows = sparse.csr_matrix(shown)
+    upper = sparse.vstack([sparse.hstack([rows, -identity]), sparse.hstack([-rows, -identity])])
+    equal = sparse.vstack([sparse.hstack([sparse.csr_matrix(known), sparse.csr_matrix(
+        (len(known), m))]), sparse.hstack([sparse.csr_matrix(target), sparse.csr_matrix((1, m))])])
+    rhs = np.zeros(len(known) + 1)
+    rhs[-1] = 1.0
+    answer = linprog(np.concatenate([np.zeros(width), weights]), A_ub=upper.tocsr(),
+                     b_ub=np.zeros(2 * m), A_eq=equal.tocsr(), b_eq=rhs,
+                     bounds=[(None, None)] * width + [(0, None)] * m, method="highs")
+    if answer.status != 0:
+        return np.ones(m, dtype=bool)  # no cheaper pattern found: hide every row it could use
+    return answer.x[width:] > _TOLERANCE
+
+
+def small_derivable_union(equations: np.ndarray, atom_counts: np.ndarray,
+                          threshold: int) -> list[int] | None:
+    """Return atoms whose union is under the threshold and derivable, if any (else None).
+
+    Several small atoms can be apart underivable and together derivable (two stray answers
+    outside a wave, one in each of its weeks: the weeks minus the wave give their sum).
+    Their union is a small group too. A union x of small atoms is derivable when it lies in
+    the row space: (I - P) x = 0 with P the projector onto it; the smallest such union is a
+    0/1 programme (HiGHS).
+    """
+    small = np.flatnonzero((atom_counts > 0) & (atom_counts < threshold))
+    if not small.size:
+        return None
+    if len(equations):
+        _, sigma, right = np.linalg.svd(equations, full_matrices=False)
+        rank = int((sigma > sigma[0] * max(equations.shape) * np.finfo(float).eps * 16).sum())
+        basis = right[:rank]
+        residual = -(basis.T @ basis[:, small])
+        residual[small, np.arange(small.size)] += 1.0
+    else:
+        residual = np.zeros((len(atom_counts), small.size))
+        residual[small, np.arange(small.size)] = 1.0
+    sizes = atom_counts[small].astype(float)
+    answer = milp(sizes, integrality=np.ones(small.size), bounds=Bounds(0, 1), constraints=[
+        LinearConstraint(residual, -1e-6, 1e-6), LinearConstraint(np.ones(small.size), 1, np.inf),
+        LinearConstraint(sizes, 0, threshold - 1)])
+    if answer.status != 0 or answer.x is None:
+        return None
+    return small[answer.x > 0.5].tolist()
+
+
+def suppress_over_atoms(counts: Mapping[Hashable, int], members: Mapping[Hashable, Sequence[int]],
+                        lines: Iterable[Line], atom_counts: Sequence[int], threshold: int, *,
+                        known: Sequence[Sequence[int]] = (),
+                        protected: Sequence[Sequence[int]] = ()) -> set:
+    """Return the cells to hide so that no small group is derivable from what is shown.
+
+    `counts`/`members`: the cells this decision may hide and the atoms each sums; `lines`:
+    their lines for complementary suppression; `atom_counts`: each atom's size. `known`:
+    groups shown by other decisions (equations the reader also has); `protected`: groups
+    (as atom lists) that must not become derivable besides every small atom, every union of
+    small atoms under the threshold and every hidden small cell. Each round hides, for each derivable target, the lightest set of shown cells
+    whose hiding leaves it underivable (`protecting_cells`), then completes the lines again;
+    rounds repeat until no target is derivable through these cells.
+    """
+    lines = [list(line) for line in lines]
+    width = len(atom_counts)
+    order = sorted(counts, key=_order(counts))
+    hidden = primary_suppression(counts, threshold)
+    small_atoms = [[i] for i, n in enumerate(atom_counts) if 0 < n < threshold]
+    fixed_targets = incidence(small_atoms + list(protected), width)
+    known_rows = incidence(known, width)
+    # What the other decisions' cells give away alone no choice here can take back.
+    beyond_reach, _ = derivable_targets(known_rows, fixed_targets)
+    fixed_targets = fixed_targets[~beyond_reach]
+    while True:
+        while _complete_lines(counts, lines, hidden, threshold):
+            pass
+        shown = [c for c in order if c not in hidden]
+        # A cell hidden only to protect another holds at least the threshold: deriving it
+        # exposes no small group, and every small group is a target of its own.
+        hidden_cells = [c for c in order if c in hidden and counts[c] < threshold]
+        hidden_rows = incidence([members[c] for c in hidden_cells], width)
+        if len(known_rows) and len(hidden_rows):
+            reachable = ~derivable_targets(known_rows, hidden_rows)[0]
+            hidden_rows = hidden_rows[reachable]
+        targets = np.vstack([fixed_targets, hidden_rows])
+        if not len(targets):
+            return hidden
+        equations = np.vstack([incidence([members[c] for c in shown], width), known_rows])
+        derivable, coefficients = derivable_targets(equations, targets)
+        to_hide: set = set()
+        shown_rows = incidence([members[c] for c in shown], width)
+        weights = np.array([counts[c] + 1.0 for c in shown])
+        for i in np.flatnonzero(derivable):
+            if not np.abs(coefficients[i, :len(shown)]).max(initial=0.0) > _TOLERANCE:
+                continue
+            touched = protecting_cells(shown_rows, known_rows, targets[i], weights)
+            to_hide.update(c for c, hit in zip(shown, touched) if hit)
+            # Later targets are protected against what is still shown.
+            weights[touched] = 0.0
+        if not to_hide:
+            union = small_derivable_union(equations, np.asarray(atom_counts), threshold)
+            if union is None:
+                return hidden
+            row = incidence([union], width)
+            if derivable_targets(known_rows, row)[0].any():
+                return hidden  # given away by the other decisions alone
+            fixed_targets = np.vstack([fixed_targets, row])
+            continue
+        hidden |= to_hide

@@ -44,17 +44,26 @@ def loaded(suite, admin_headers):
     created = client.post("/api/v1/surveys", json=_definition(), headers=admin_headers)
     assert created.status_code == 201, created.json
     survey_id = created.json["id"]
+    waves = []
     for opens, closes in (("2026-06-01", "2026-06-13"), ("2026-07-06", "2026-07-18")):
         wave = client.post(f"/api/v1/surveys/{survey_id}/waves", headers=admin_headers,
                            json={"opens_at": f"{opens}T00:00:00Z", "closes_at": f"{closes}T00:00:00Z"})
         assert wave.status_code == 201, wave.json
+        waves.append({"id": wave.json["id"], "opens_at": f"{opens}T00:00:00Z",
+                      "closes_at": f"{closes}T00:00:00Z"})
     rows = _rows()
+    # The memory copy knows the same waves: a response belongs to the wave open on its day.
+    for row in rows:
+        row["wave"] = next((w["id"] for w in waves
+                            if w["opens_at"][:10] <= row["day"].isoformat() < w["closes_at"][:10]),
+                           None)
     body = {"responses": [{"submitted_at": f"{r['day'].isoformat()}T10:00:00Z",
                            "segment": r["segment"], "answers": r["answers"]} for r in rows]}
     imported = client.post(f"/api/v1/surveys/{survey_id}/responses/import", json=body,
                            headers=admin_headers)
     assert imported.status_code == 201, imported.json
-    return survey_id, MemorySource(pulse_survey(segments=("department", "location")), rows)
+    return survey_id, MemorySource(pulse_survey(segments=("department", "location"), waves=waves),
+                                   rows)
 
 
 def _get(suite, headers, survey_id, name, **params):

@@ -8,12 +8,14 @@ returned.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from services.metrics.analytics.selectors import ALL_TIME, Selector, time_parents
-from shared.anonymity import breakdown_lines, suppress_small_groups
+import numpy as np
+
+from services.metrics.analytics.atoms import day_labels, decide, period_of
+from services.metrics.analytics.selectors import ALL_TIME, Selector
 from shared.periods import period_range
 from shared.summaries import SummaryLayout
 
@@ -63,35 +65,104 @@ def _period_key(label: str) -> tuple:
     return (period_range(label)[0].toordinal(),)
 
 
+@dataclass
+class DayRows:
+    """A survey's day buckets over some attributes, split by wave (0: no wave)."""
+
+    pieces: list  # (ISO week, month, quarter) of each row's day
+    waves: list
+    values: list
+    n: np.ndarray
+    counts: np.ndarray  # what the threshold applies to
+    vectors: np.ndarray
+
+
+def _vectors(groups: list, size: int) -> np.ndarray:
+    if not groups:
+        return np.zeros((0, size), dtype=np.int64)
+    return np.array([g["vector"] for g in groups], dtype=np.int64)
+
+
+def fetch_days(source, survey_id: int, attributes: tuple, count: str | None) -> tuple:
+    """Return (survey, layout, `DayRows`) of every day of a survey over `attributes`.
+
+    Waves are fetched one by one so that each day's responses split into each wave's and
+    those in no wave (the day's total minus the waves').
+    """
+    survey, groups = source.groups(survey_id, group_by="day", segment_by=attributes)
+    layout = SummaryLayout(survey)
+    parts = [(0, groups, _vectors(groups, layout.size))]
+    for wave in survey.get("waves", []):
+        _, wave_groups = source.groups(survey_id, group_by="day", segment_by=attributes,
+                                       wave=wave["id"])
+        parts.append((wave["id"], wave_groups, _vectors(wave_groups, layout.size)))
+    position = {(g["period"], _values(g, attributes)): i for i, g in enumerate(groups)}
+    outside_n = np.array([g["n"] for g in groups], dtype=np.int64)
+    outside = parts[0][2].copy()
+    pieces, waves, values, ns, vectors = [], [], [], [], []
+    for wave, wave_groups, matrix in parts[1:]:
+        for i, g in enumerate(wave_groups):
+            key = (g["period"], _values(g, attributes))
+            j = position[key]
+            outside_n[j] -= g["n"]
+            outside[j] -= matrix[i]
+            pieces.append(day_labels(key[0]))
+            waves.append(wave)
+            values.append(key[1])
+        ns.append(np.array([g["n"] for g in wave_groups], dtype=np.int64))
+        vectors.append(matrix)
+    kept = np.flatnonzero(outside_n > 0)
+    for j in kept:
+        pieces.append(day_labels(groups[j]["period"]))
+        waves.append(0)
+        values.append(_values(groups[j], attributes))
+    ns.append(outside_n[kept])
+    vectors.append(outside[kept])
+    n = np.concatenate(ns)
+    matrix = np.vstack(vectors) if vectors else np.zeros((0, layout.size), dtype=np.int64)
+    if count is None:
+        counts = n
+    else:
+        offset, options = layout.hist_slots[count]
+        counts = matrix[:, offset:offset + len(options)].sum(axis=1)
+    return survey, layout, DayRows(pieces, waves, values, n, counts, matrix)
+
+
+def _values(group: dict, attributes: tuple) -> tuple:
+    segment = group.get("segment") or {}
+    return tuple(segment.get(a) for a in attributes)
+
+
 def load_breakdown(source, survey_id: int, *, granularity: str, attributes: tuple,
-                   count: Callable | None = None, threshold_key: str = "anonymity_threshold"
+                   count: str | None = None, threshold_key: str = "anonymity_threshold"
                    ) -> Breakdown:
     """Fetch a breakdown's whole history and decide which cells to hide.
 
-    `count(summary)` is what the threshold applies to (default: respondents); for a metric on
-    an optional question it is the number who answered it.
+    The threshold applies to respondents, or with `count` naming an optional question, to
+    those who answered it. Suppression is decided for every granularity of the attribute
+    set at once (`atoms.decide`), then the cells of `granularity` are summed from the days.
     """
-    group_by = "all" if granularity == ALL_TIME else granularity
-    survey, groups = source.groups(survey_id, group_by=group_by, segment_by=attributes)
-    layout = SummaryLayout(survey)
-    count = count or (lambda summary: summary.n)
-    summaries, counts = {}, {}
-    for group in groups:
-        segment = group.get("segment") or {}
-        key = (group.get("period") or ALL_TIME, tuple(segment.get(a) for a in attributes))
-        summary = layout.decode(group["n"], group["vector"])
-        summaries[key] = summaries[key] + summary if key in summaries else summary
-    for key, summary in summaries.items():
-        counts[key] = count(summary)
+    survey, layout, rows = fetch_days(source, survey_id, attributes, count)
     threshold = int(survey[threshold_key])
-    lines = breakdown_lines(counts, time_parents, len(attributes))
-    hidden = suppress_small_groups(counts, lines, threshold)
-    cells = {key: Cell(key[0], key[1], summaries[key], counts[key], key in hidden)
-             for key in summaries}
+    decision = decide(rows, attributes, attributes, threshold, (survey_id, count, threshold_key))
+    index: dict = {}
+    groups = np.empty(len(rows.n), dtype=np.int64)
+    for i, (piece, wave, values) in enumerate(zip(rows.pieces, rows.waves, rows.values)):
+        label = period_of(piece, wave, granularity)
+        groups[i] = -1 if label is None else index.setdefault((label, values), len(index))
+    chosen = groups >= 0
+    n = np.bincount(groups[chosen], weights=rows.n[chosen], minlength=len(index))
+    sums = np.zeros((len(index), layout.size), dtype=np.int64)
+    np.add.at(sums, groups[chosen], rows.vectors[chosen])
+    cells = {}
+    for key, g in index.items():
+        shown = key in decision.counts and key not in decision.hidden
+        cells[key] = Cell(key[0], key[1], layout.decode(int(n[g]), sums[g]),
+                          decision.counts.get(key, 0), not shown)
     return Breakdown(survey, granularity, attributes, cells, layout)
 
 
-def selected_cell(source, survey_id: int, selector: Selector, *, count: Callable | None = None,
+def selected_cell(source, survey_id: int, selector: Selector, *, count: str | None = None,
                   threshold_key: str = "anonymity_threshold") -> Cell:
     """Return the cell a selector picks, hidden as it is in its own breakdown."""
     breakdown = load_breakdown(source, survey_id, granularity=selector.granularity,
@@ -100,7 +171,7 @@ def selected_cell(source, survey_id: int, selector: Selector, *, count: Callable
     return breakdown.cell(selector.period, tuple(v for _, v in selector.segment))
 
 
-def selected_cells(source, survey_id: int, *selectors: Selector, count: Callable | None = None,
+def selected_cells(source, survey_id: int, *selectors: Selector, count: str | None = None,
                    threshold_key: str = "anonymity_threshold") -> list[Cell]:
     """Return the cells of several selectors, loading each distinct breakdown once."""
     loaded: dict = {}

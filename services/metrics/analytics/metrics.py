@@ -53,6 +53,11 @@ class Metric:
         """Return whether two groups can be compared on this metric."""
         return self.kind != "alpha"
 
+    @property
+    def count_key(self) -> str | None:
+        """Return the question whose answers the threshold counts (None: respondents)."""
+        return None if self.kind in ("index", "alpha") else self.key
+
     def answered(self, summary) -> int:
         """Return how many respondents of a summary the metric is computed from."""
         if self.kind in ("index", "alpha"):

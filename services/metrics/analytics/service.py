@@ -65,7 +65,7 @@ def scores(source, *, survey_id: int, metric: str, period: str, segment_by: str 
     attributes = parse_segment_by(segment_by, survey)
     start, end = widen_to_periods(start, end, period)
     breakdown = load_breakdown(source, survey_id, granularity=period, attributes=attributes,
-                               count=parsed.answered)
+                               count=parsed.count_key)
     order = {label: i for i, label in enumerate(breakdown.periods())}
     cells = sorted((cell for cell in breakdown.cells.values()
                     if in_range(cell.period, start, end, breakdown.survey)),
@@ -118,7 +118,7 @@ def compare(source, *, survey_id: int, metric: str, a: str, b: str, alpha: float
     parsed = _testable(metric, survey)
     selector_a, selector_b = parse_selector(a, survey, "a"), parse_selector(b, survey, "b")
     cell_a, cell_b = selected_cells(source, survey_id, selector_a, selector_b,
-                                    count=parsed.answered)
+                                    count=parsed.count_key)
     return compare_cells(parsed, cell_a, cell_b, alpha)
 
 
@@ -128,10 +128,7 @@ def distribution(source, *, survey_id: int, question: str, a: str, b: str) -> di
     key = histogram_question(question, survey)
     selector_a, selector_b = parse_selector(a, survey, "a"), parse_selector(b, survey, "b")
 
-    def answered(summary):
-        return sum(summary.hist[key].values())
-
-    cell_a, cell_b = selected_cells(source, survey_id, selector_a, selector_b, count=answered)
+    cell_a, cell_b = selected_cells(source, survey_id, selector_a, selector_b, count=key)
     if cell_a.hidden or cell_b.hidden:
         return {"question": key, "a": {"n": None, "counts": None}, "b": {"n": None, "counts": None},
                 "test": "chi_square", "statistic": None, "df": None, "p_value": None,
@@ -157,7 +154,7 @@ def changes(source, *, survey_id: int, metric: str, period: str, segment_by: str
     _check_period(period)
     attributes = parse_segment_by(segment_by, survey)
     breakdown = load_breakdown(source, survey_id, granularity=period, attributes=attributes,
-                               count=parsed.answered)
+                               count=parsed.count_key)
     periods = breakdown.periods()
     items = []
     if len(periods) >= 2:
@@ -187,14 +184,14 @@ def trend(source, *, survey_id: int, metric: str, period: str, segment: str | No
     attributes = tuple(a for a, _ in fixed)
     values = tuple(v for _, v in fixed)
     whole = selected_cell(source, survey_id, parse_selector(
-        ";".join(f"segment:{a}={v}" for a, v in fixed), survey, "segment"), count=parsed.answered)
+        ";".join(f"segment:{a}={v}" for a, v in fixed), survey, "segment"), count=parsed.count_key)
     base = {"metric": metric, "period": period, "segment": dict(fixed)}
     if whole.hidden:
         return {**base, "periods": None, "labels": [], "values": [], "mann_kendall": {
             "s": None, "tau": None, "z": None, "p_value": None}, "sen_slope": None,
             "direction": None, "suppressed": True}
     breakdown = load_breakdown(source, survey_id, granularity=period, attributes=attributes,
-                               count=parsed.answered)
+                               count=parsed.count_key)
     labels, series = [], []
     for label in breakdown.periods():
         cell = breakdown.cell(label, values)

@@ -1,0 +1,183 @@
+"""Atoms of a survey's history and the suppression decided over every period system at once.
+
+Weeks, months, quarters, waves and all time cut the same responses differently: a week
+straddling a month boundary is two pieces, and a wave takes some responses of each piece.
+An *atom* is one piece (ISO week x month) of one wave (0: no wave) for one combination of
+segment values; every cell of every breakdown is a sum of atoms. The suppression of one
+attribute set is decided once for all its granularities, over the atoms, so that chaining
+month, week, quarter, wave and all-time totals never isolates a small group.
+
+Levels nest: the decision of an attribute set takes what the decisions of its subsets show
+as known and keeps what they hide hidden. Every decision is a pure function of the counts,
+so whichever endpoint asks first, the same cells are shown; it is kept in an in-process LRU
+keyed by a digest of the counts it was computed from.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from itertools import combinations
+
+import numpy as np
+
+try:
+    from threadpoolctl import threadpool_limits
+except ImportError:  # optional: without it BLAS may use every core on small matrices
+    threadpool_limits = None
+
+from services.metrics.analytics.selectors import ALL_TIME, time_parents
+from shared.anonymity import breakdown_lines, suppress_over_atoms
+from shared.periods import period_label
+
+GRANULARITIES = ("week", "month", "quarter", "wave", ALL_TIME)
+CACHE_SIZE = 512
+
+
+@lru_cache(maxsize=8192)
+def day_labels(day: str) -> tuple[str, str, str]:
+    """Return the (ISO week, month, quarter) labels of a `YYYY-MM-DD` day."""
+    when = date.fromisoformat(day[:10])
+    return (period_label(when, "week"), period_label(when, "month"),
+            period_label(when, "quarter"))
+
+
+def period_of(piece: tuple, wave: int, granularity: str) -> str | None:
+    """Return the label of the cell of `granularity` holding an atom (None: in no wave)."""
+    if granularity == "wave":
+        return f"wave-{wave}" if wave else None
+    if granularity == ALL_TIME:
+        return ALL_TIME
+    return piece[GRANULARITIES.index(granularity)]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The cells of one attribute set at every granularity, their counts and which are hidden."""
+
+    level: tuple
+    counts: dict  # (period, values) -> count
+    hidden: frozenset
+
+
+class DecisionCache:
+    """Thread-safe LRU of decisions, each stored beside the digest of its counts."""
+
+    def __init__(self, size: int = CACHE_SIZE):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, digest: str) -> Decision | None:
+        """Return the decision stored for `key` if it was computed from the same counts."""
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or item[0] != digest:
+                return None
+            self._items.move_to_end(key)
+            return item[1]
+
+    def put(self, key, digest: str, decision: Decision) -> None:
+        """Store a decision, forgetting the least recently used beyond the size."""
+        with self._lock:
+            self._items[key] = (digest, decision)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+DECISIONS = DecisionCache()
+
+
+def project_atoms(pieces: list, waves: list, values: list, counts, positions: tuple):
+    """Return (atom keys, counts) of the rows summed over the attributes not in `positions`."""
+    totals: dict = defaultdict(int)
+    for piece, wave, vals, n in zip(pieces, waves, values, counts):
+        totals[(piece, wave, tuple(vals[i] for i in positions))] += int(n)
+    keys = sorted((k for k, n in totals.items() if n), key=repr)
+    return keys, np.array([totals[k] for k in keys], dtype=np.int64)
+
+
+def _digest(keys: list, counts: np.ndarray, threshold: int) -> str:
+    text = repr((threshold, keys, counts.tolist())).encode()
+    return hashlib.blake2b(text, digest_size=16).hexdigest()
+
+
+def _groups_of(keys: list, positions: tuple) -> dict:
+    """Return every cell (period, values at `positions`) as the list of atoms it sums."""
+    members: dict = defaultdict(list)
+    for i, (piece, wave, vals) in enumerate(keys):
+        projected = tuple(vals[p] for p in positions)
+        for granularity in GRANULARITIES:
+            label = period_of(piece, wave, granularity)
+            if label is not None:
+                members[(label, projected)].append(i)
+    return members
+
+
+def _small_groups(keys: list, counts: np.ndarray, positions: tuple, threshold: int) -> list:
+    """Return the atoms and pieces (summed over waves) of a coarser level under the threshold."""
+    groups: dict = defaultdict(list)
+    for i, (piece, wave, vals) in enumerate(keys):
+        projected = tuple(vals[p] for p in positions)
+        groups[(piece, wave, projected)].append(i)
+        groups[(piece, None, projected)].append(i)
+    return [m for m in groups.values() if 0 < int(counts[m].sum()) < threshold]
+
+
+def decide(rows, attributes: tuple, level: tuple, threshold: int, cache_key: tuple) -> Decision:
+    """Return the suppression of attribute set `level` (a subset of `attributes`, in order).
+
+    `rows` holds day-level counts: parallel lists `pieces`, `waves`, `values` (over
+    `attributes`) and `counts`. Subsets of `level` are decided first (and cached), then
+    this level hides its own cells until nothing small or hidden is derivable from
+    everything the levels show together.
+    """
+    positions = tuple(attributes.index(a) for a in level)
+    keys, counts = project_atoms(rows.pieces, rows.waves, rows.values, rows.counts, positions)
+    digest = _digest(keys, counts, threshold)
+    key = cache_key + (level,)
+    cached = DECISIONS.get(key, digest)
+    if cached is not None:
+        return cached
+    members = _groups_of(keys, tuple(range(len(level))))
+    cell_counts = {cell: int(counts[m].sum()) for cell, m in members.items()}
+    known, protected = [], []
+    for size in range(len(level)):
+        for subset in combinations(range(len(level)), size):
+            sub = decide(rows, attributes, tuple(level[i] for i in subset), threshold, cache_key)
+            for cell, atoms in _groups_of(keys, subset).items():
+                if cell not in sub.hidden:
+                    known.append(atoms)
+                elif sub.counts[cell] < threshold:
+                    protected.append(atoms)
+            protected.extend(_small_groups(keys, counts, subset, threshold))
+    if any(w for _, w, _ in keys):
+        protected.extend(_small_groups(keys, counts, tuple(range(len(level))), threshold))
+    lines = []
+    for granularity in GRANULARITIES:
+        cells = [c for c in cell_counts if _granularity(c[0]) == granularity]
+        lines.extend(breakdown_lines(cells, time_parents, len(level)))
+    # These matrices are small: BLAS threads cost more than they save, on a shared machine most.
+    limits = threadpool_limits(1) if threadpool_limits else contextlib.nullcontext()
+    with limits:
+        hidden = suppress_over_atoms(cell_counts, members, lines, counts, threshold,
+                                     known=known, protected=protected)
+    decision = Decision(level, cell_counts, frozenset(hidden))
+    DECISIONS.put(key, digest, decision)
+    return decision
+
+
+def _granularity(label: str) -> str:
+    if label == ALL_TIME:
+        return ALL_TIME
+    if label.startswith("wave-"):
+        return "wave"
+    if "-W" in label:
+        return "week"
+    return "quarter" if "-Q" in label else "month"
