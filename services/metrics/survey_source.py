@@ -46,6 +46,7 @@ class SurveySource:
         self.ttl = ttl
         self._definitions: dict[int, tuple[float, dict]] = {}
         self._lock = threading.Lock()
+        self._parts = True  # whether the survey service answers `parts`
 
     def _get(self, path: str, params: dict) -> Any:
         params = {k: v for k, v in params.items() if v not in (None, "")}
@@ -62,11 +63,26 @@ class SurveySource:
 
     def groups(self, survey_id: int, *, group_by: str, segment_by: tuple = (),
                filter: str | None = None, start: date | None = None, end: date | None = None,
-               wave: int | None = None) -> tuple[dict, list[dict]]:
-        """Return (survey definition, groups) of `/internal/surveys/{id}/summaries`."""
-        body = self._get(f"/internal/surveys/{survey_id}/summaries", {
-            "group_by": group_by, "segment_by": ",".join(segment_by), "filter": filter,
-            "from": start and start.isoformat(), "to": end and end.isoformat(), "wave": wave})
+               wave: int | None = None, parts: tuple = ()) -> tuple[dict, list[dict]]:
+        """Return (survey definition, groups) of `/internal/surveys/{id}/summaries`.
+
+        `parts` (e.g. `index:ai_trust`) asks for only those slots of each vector; the others
+        come back as 0. A survey service without `parts` is asked for whole vectors.
+        """
+        params = {"group_by": group_by, "segment_by": ",".join(segment_by), "filter": filter,
+                  "from": start and start.isoformat(), "to": end and end.isoformat(),
+                  "wave": wave}
+        path = f"/internal/surveys/{survey_id}/summaries"
+        if parts and self._parts:
+            try:
+                body = self._get(path, {**params, "parts": ",".join(parts)})
+            except ValidationError as error:
+                if "parts" not in (error.details or {}):
+                    raise
+                self._parts = False
+                body = self._get(path, params)
+        else:
+            body = self._get(path, params)
         with self._lock:
             self._definitions[survey_id] = (time.monotonic(), body["survey"])
         return body["survey"], body["groups"]

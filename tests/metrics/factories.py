@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+import numpy as np
+
 from shared.periods import period_label
 from shared.summaries import SummaryLayout
 
@@ -87,8 +89,13 @@ class MemorySource:
             yield r
 
     def groups(self, survey_id, *, group_by, segment_by=(), filter=None, start=None, end=None,
-               wave=None):
+               wave=None, parts=()):
         self.calls += 1
+        # Like the survey service: slots outside the parts asked for come back as 0.
+        keep = np.zeros(self.layout.size, dtype=bool) if parts else np.ones(self.layout.size, bool)
+        for part in parts:
+            first, count = self.layout.part_slots(part)
+            keep[first:first + count] = True
         groups: dict = {}
         for r in self._matching(filter, start, end, wave):
             if group_by == "wave":
@@ -102,7 +109,7 @@ class MemorySource:
             groups[key] = (n + 1, vec + self.layout.encode(r["answers"]))
         return self.survey, [
             {"period": p, "segment": dict(zip(segment_by, values)), "n": n,
-             "vector": [int(x) for x in vec]}
+             "vector": [int(x) for x in vec * keep]}
             for (p, values), (n, vec) in groups.items()]
 
     def comments(self, survey_id, *, question, filter=None, start=None, end=None, wave=None):

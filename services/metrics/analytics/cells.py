@@ -83,24 +83,26 @@ def _vectors(groups: list, size: int) -> np.ndarray:
     return np.array([g["vector"] for g in groups], dtype=np.int64)
 
 
-def fetch_days(source, survey_id: int, attributes: tuple, count: str | None) -> tuple:
+def fetch_days(source, survey_id: int, attributes: tuple, count: str | None,
+               parts: tuple = ()) -> tuple:
     """Return (survey, layout, `DayRows`) of every day of a survey over `attributes`.
 
     Waves are fetched one by one so that each day's responses split into each wave's and
     those in no wave (the day's total minus the waves').
     """
-    survey, groups = source.groups(survey_id, group_by="day", segment_by=attributes)
+    survey, groups = source.groups(survey_id, group_by="day", segment_by=attributes,
+                                   parts=parts)
     layout = SummaryLayout(survey)
-    parts = [(0, groups, _vectors(groups, layout.size))]
+    chunks = [(0, groups, _vectors(groups, layout.size))]
     for wave in survey.get("waves", []):
         _, wave_groups = source.groups(survey_id, group_by="day", segment_by=attributes,
-                                       wave=wave["id"])
-        parts.append((wave["id"], wave_groups, _vectors(wave_groups, layout.size)))
+                                       wave=wave["id"], parts=parts)
+        chunks.append((wave["id"], wave_groups, _vectors(wave_groups, layout.size)))
     position = {(g["period"], _values(g, attributes)): i for i, g in enumerate(groups)}
     outside_n = np.array([g["n"] for g in groups], dtype=np.int64)
-    outside = parts[0][2].copy()
+    outside = chunks[0][2].copy()
     pieces, waves, values, ns, vectors = [], [], [], [], []
-    for wave, wave_groups, matrix in parts[1:]:
+    for wave, wave_groups, matrix in chunks[1:]:
         for i, g in enumerate(wave_groups):
             key = (g["period"], _values(g, attributes))
             j = position[key]
@@ -134,15 +136,16 @@ def _values(group: dict, attributes: tuple) -> tuple:
 
 
 def load_breakdown(source, survey_id: int, *, granularity: str, attributes: tuple,
-                   count: str | None = None, threshold_key: str = "anonymity_threshold"
-                   ) -> Breakdown:
+                   count: str | None = None, threshold_key: str = "anonymity_threshold",
+                   parts: tuple = ()) -> Breakdown:
     """Fetch a breakdown's whole history and decide which cells to hide.
 
     The threshold applies to respondents, or with `count` naming an optional question, to
     those who answered it. Suppression is decided for every granularity of the attribute
     set at once (`atoms.decide`), then the cells of `granularity` are summed from the days.
+    `parts` names the slots of the summaries the caller reads (empty: all of them).
     """
-    survey, layout, rows = fetch_days(source, survey_id, attributes, count)
+    survey, layout, rows = fetch_days(source, survey_id, attributes, count, parts)
     threshold = int(survey[threshold_key])
     decision = decide(rows, attributes, attributes, threshold, (survey_id, count, threshold_key))
     index: dict = {}
@@ -163,16 +166,16 @@ def load_breakdown(source, survey_id: int, *, granularity: str, attributes: tupl
 
 
 def selected_cell(source, survey_id: int, selector: Selector, *, count: str | None = None,
-                  threshold_key: str = "anonymity_threshold") -> Cell:
+                  threshold_key: str = "anonymity_threshold", parts: tuple = ()) -> Cell:
     """Return the cell a selector picks, hidden as it is in its own breakdown."""
     breakdown = load_breakdown(source, survey_id, granularity=selector.granularity,
                                attributes=selector.attributes, count=count,
-                               threshold_key=threshold_key)
+                               threshold_key=threshold_key, parts=parts)
     return breakdown.cell(selector.period, tuple(v for _, v in selector.segment))
 
 
 def selected_cells(source, survey_id: int, *selectors: Selector, count: str | None = None,
-                   threshold_key: str = "anonymity_threshold") -> list[Cell]:
+                   threshold_key: str = "anonymity_threshold", parts: tuple = ()) -> list[Cell]:
     """Return the cells of several selectors, loading each distinct breakdown once."""
     loaded: dict = {}
     cells = []
@@ -181,7 +184,7 @@ def selected_cells(source, survey_id: int, *selectors: Selector, count: str | No
         if key not in loaded:
             loaded[key] = load_breakdown(source, survey_id, granularity=selector.granularity,
                                          attributes=selector.attributes, count=count,
-                                         threshold_key=threshold_key)
+                                         threshold_key=threshold_key, parts=parts)
         cells.append(loaded[key].cell(selector.period, tuple(v for _, v in selector.segment)))
     return cells
 

@@ -58,6 +58,15 @@ class Metric:
         """Return the question whose answers the threshold counts (None: respondents)."""
         return None if self.kind in ("index", "alpha") else self.key
 
+    @property
+    def parts(self) -> tuple:
+        """Return the parts of the summary vectors this metric reads."""
+        if self.kind == "index":
+            return (f"index:{self.key}",)
+        if self.kind == "alpha":
+            return ("moments",)
+        return (f"hist:{self.key}",)
+
     def answered(self, summary) -> int:
         """Return how many respondents of a summary the metric is computed from."""
         if self.kind in ("index", "alpha"):

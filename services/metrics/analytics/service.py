@@ -23,6 +23,7 @@ from services.metrics.stats import (
 )
 from services.metrics.stats.results import finite_or_none
 from shared.errors import ValidationError
+from shared.summaries import question_values
 
 TREND_MIN_PERIODS = 4
 DRIVERS_MIN_RESPONDENTS = 20
@@ -65,7 +66,7 @@ def scores(source, *, survey_id: int, metric: str, period: str, segment_by: str 
     attributes = parse_segment_by(segment_by, survey)
     start, end = widen_to_periods(start, end, period)
     breakdown = load_breakdown(source, survey_id, granularity=period, attributes=attributes,
-                               count=parsed.count_key)
+                               count=parsed.count_key, parts=parsed.parts)
     order = {label: i for i, label in enumerate(breakdown.periods())}
     cells = sorted((cell for cell in breakdown.cells.values()
                     if in_range(cell.period, start, end, breakdown.survey)),
@@ -118,7 +119,7 @@ def compare(source, *, survey_id: int, metric: str, a: str, b: str, alpha: float
     parsed = _testable(metric, survey)
     selector_a, selector_b = parse_selector(a, survey, "a"), parse_selector(b, survey, "b")
     cell_a, cell_b = selected_cells(source, survey_id, selector_a, selector_b,
-                                    count=parsed.count_key)
+                                    count=parsed.count_key, parts=parsed.parts)
     return compare_cells(parsed, cell_a, cell_b, alpha)
 
 
@@ -128,7 +129,8 @@ def distribution(source, *, survey_id: int, question: str, a: str, b: str) -> di
     key = histogram_question(question, survey)
     selector_a, selector_b = parse_selector(a, survey, "a"), parse_selector(b, survey, "b")
 
-    cell_a, cell_b = selected_cells(source, survey_id, selector_a, selector_b, count=key)
+    cell_a, cell_b = selected_cells(source, survey_id, selector_a, selector_b, count=key,
+                                    parts=(f"hist:{key}",))
     if cell_a.hidden or cell_b.hidden:
         return {"question": key, "a": {"n": None, "counts": None}, "b": {"n": None, "counts": None},
                 "test": "chi_square", "statistic": None, "df": None, "p_value": None,
@@ -154,7 +156,7 @@ def changes(source, *, survey_id: int, metric: str, period: str, segment_by: str
     _check_period(period)
     attributes = parse_segment_by(segment_by, survey)
     breakdown = load_breakdown(source, survey_id, granularity=period, attributes=attributes,
-                               count=parsed.count_key)
+                               count=parsed.count_key, parts=parsed.parts)
     periods = breakdown.periods()
     items = []
     if len(periods) >= 2:
@@ -184,14 +186,15 @@ def trend(source, *, survey_id: int, metric: str, period: str, segment: str | No
     attributes = tuple(a for a, _ in fixed)
     values = tuple(v for _, v in fixed)
     whole = selected_cell(source, survey_id, parse_selector(
-        ";".join(f"segment:{a}={v}" for a, v in fixed), survey, "segment"), count=parsed.count_key)
+        ";".join(f"segment:{a}={v}" for a, v in fixed), survey, "segment"),
+        count=parsed.count_key, parts=parsed.parts)
     base = {"metric": metric, "period": period, "segment": dict(fixed)}
     if whole.hidden:
         return {**base, "periods": None, "labels": [], "values": [], "mann_kendall": {
             "s": None, "tau": None, "z": None, "p_value": None}, "sen_slope": None,
             "direction": None, "suppressed": True}
     breakdown = load_breakdown(source, survey_id, granularity=period, attributes=attributes,
-                               count=parsed.count_key)
+                               count=parsed.count_key, parts=parsed.parts)
     labels, series = [], []
     for label in breakdown.periods():
         cell = breakdown.cell(label, values)
@@ -216,7 +219,8 @@ def drivers(source, *, survey_id: int, outcome: str, selector: str | None = None
     if parsed.kind not in ("index", "item"):
         raise ValidationError("Unsupported outcome.", {"outcome": [
             "use index:<index> or item:<question> of a required likert5 or scale11 question"]})
-    cell = selected_cell(source, survey_id, parse_selector(selector, survey, "selector"))
+    cell = selected_cell(source, survey_id, parse_selector(selector, survey, "selector"),
+                         parts=("moments",))
     variables = cell.summary.variables
     outcome_items = parsed.items if parsed.kind == "index" else (parsed.key,)
     if any(item not in variables for item in outcome_items):
@@ -234,12 +238,19 @@ def drivers(source, *, survey_id: int, outcome: str, selector: str | None = None
             "suppressed": False}
 
 
+def _smallest_part(survey: dict) -> tuple:
+    """Return the cheapest part to ask for when only respondent counts matter."""
+    sizes = {q["key"]: len(question_values(q)) for q in survey["questions"] if question_values(q)}
+    return (f"hist:{min(sizes, key=sizes.get)}",) if sizes else ()
+
+
 def comments(source, *, survey_id: int, question: str, selector: str | None = None) -> dict:
     """Return a group's free-text answers, shuffled, only for groups of the comment threshold."""
     survey = source.definition(survey_id)
     key = text_question(question, survey)
     parsed = parse_selector(selector, survey, "selector")
-    cell = selected_cell(source, survey_id, parsed, threshold_key="comment_threshold")
+    cell = selected_cell(source, survey_id, parsed, threshold_key="comment_threshold",
+                         parts=_smallest_part(survey))
     base = {"question": key, "selector": selector or ""}
     if cell.hidden:
         return {**base, "n": None, "comments": [], "suppressed": True}
