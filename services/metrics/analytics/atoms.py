@@ -161,7 +161,7 @@ def decide(rows, attributes: tuple, level: tuple, threshold: int, cache_key: tup
         protected.extend(_small_groups(keys, counts, tuple(range(len(level))), threshold))
     lines = []
     for granularity in GRANULARITIES:
-        cells = [c for c in cell_counts if _granularity(c[0]) == granularity]
+        cells = [c for c in cell_counts if granularity_of_label(c[0]) == granularity]
         lines.extend(breakdown_lines(cells, time_parents, len(level)))
     # These matrices are small: BLAS threads cost more than they save, on a shared machine most.
     limits = threadpool_limits(1) if threadpool_limits else contextlib.nullcontext()
@@ -173,7 +173,8 @@ def decide(rows, attributes: tuple, level: tuple, threshold: int, cache_key: tup
     return decision
 
 
-def _granularity(label: str) -> str:
+def granularity_of_label(label: str) -> str:
+    """Return the granularity of a cell's period label (`all` for all time)."""
     if label == ALL_TIME:
         return ALL_TIME
     if label.startswith("wave-"):

@@ -8,27 +8,42 @@ returned.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 
-from services.metrics.analytics.atoms import day_labels, decide, period_of
+from services.metrics.analytics.atoms import DecisionCache, decide, granularity_of_label, period_of
+from services.metrics.analytics.days import (
+    fetch_days,
+    group_values,
+    group_vectors,
+    threshold_counts,
+)
 from services.metrics.analytics.selectors import ALL_TIME, Selector
 from shared.periods import period_range
-from shared.summaries import SummaryLayout
+from shared.summaries import Summary, SummaryLayout
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Cell:
-    """One group of a breakdown: its period, segment values, summary and visibility."""
+    """One group of a breakdown: its period, segment values, summary vector and visibility."""
 
     period: str
     values: tuple
-    summary: object
+    vector: np.ndarray
+    n: int
     count: int
     hidden: bool
+    layout: SummaryLayout
+
+    @cached_property
+    def summary(self) -> Summary:
+        """Return the decoded summary (only the parts fetched are non-zero)."""
+        return self.layout.decode(self.n, self.vector)
 
     def segment(self, attributes: tuple) -> dict:
         """Return the cell's segment as {attribute: value}."""
@@ -50,7 +65,7 @@ class Breakdown:
         key = (period or ALL_TIME, tuple(values))
         if key in self.cells:
             return self.cells[key]
-        return Cell(key[0], key[1], self.layout.empty_summary(), 0, True)
+        return Cell(key[0], key[1], self.layout.empty(), 0, 0, True, self.layout)
 
     def periods(self) -> list[str]:
         """Return the periods holding any cell, oldest first."""
@@ -65,74 +80,32 @@ def _period_key(label: str) -> tuple:
     return (period_range(label)[0].toordinal(),)
 
 
-@dataclass
-class DayRows:
-    """A survey's day buckets over some attributes, split by wave (0: no wave)."""
-
-    pieces: list  # (ISO week, month, quarter) of each row's day
-    waves: list
-    values: list
-    n: np.ndarray
-    counts: np.ndarray  # what the threshold applies to
-    vectors: np.ndarray
+# Decisions by a digest of the asked breakdown's own counts. Responses are append-only, so
+# a calendar breakdown (week, month, quarter, all time) whose (period, segment, n) are
+# unchanged holds exactly the responses its decision was made on: the days need not be
+# read again. A wave breakdown leaves out responses in no wave, so it always reads them.
+SHORTCUTS = DecisionCache()
 
 
-def _vectors(groups: list, size: int) -> np.ndarray:
-    if not groups:
-        return np.zeros((0, size), dtype=np.int64)
-    return np.array([g["vector"] for g in groups], dtype=np.int64)
+def _cells_from_days(rows, layout: SummaryLayout, granularity: str) -> tuple:
+    """Return (keys, n, vectors) of the cells of `granularity` summed from day rows."""
+    index: dict = {}
+    groups = np.empty(len(rows.n), dtype=np.int64)
+    for i, (piece, wave, values) in enumerate(zip(rows.pieces, rows.waves, rows.values)):
+        label = period_of(piece, wave, granularity)
+        groups[i] = -1 if label is None else index.setdefault((label, values), len(index))
+    chosen = groups >= 0
+    n = np.bincount(groups[chosen], weights=rows.n[chosen], minlength=len(index)).astype(int)
+    sums = np.zeros((len(index), layout.size), dtype=np.int64)
+    np.add.at(sums, groups[chosen], rows.vectors[chosen])
+    return list(index), n, sums
 
 
-def fetch_days(source, survey_id: int, attributes: tuple, count: str | None,
-               parts: tuple = ()) -> tuple:
-    """Return (survey, layout, `DayRows`) of every day of a survey over `attributes`.
-
-    Waves are fetched one by one so that each day's responses split into each wave's and
-    those in no wave (the day's total minus the waves').
-    """
-    survey, groups = source.groups(survey_id, group_by="day", segment_by=attributes,
-                                   parts=parts)
-    layout = SummaryLayout(survey)
-    chunks = [(0, groups, _vectors(groups, layout.size))]
-    for wave in survey.get("waves", []):
-        _, wave_groups = source.groups(survey_id, group_by="day", segment_by=attributes,
-                                       wave=wave["id"], parts=parts)
-        chunks.append((wave["id"], wave_groups, _vectors(wave_groups, layout.size)))
-    position = {(g["period"], _values(g, attributes)): i for i, g in enumerate(groups)}
-    outside_n = np.array([g["n"] for g in groups], dtype=np.int64)
-    outside = chunks[0][2].copy()
-    pieces, waves, values, ns, vectors = [], [], [], [], []
-    for wave, wave_groups, matrix in chunks[1:]:
-        for i, g in enumerate(wave_groups):
-            key = (g["period"], _values(g, attributes))
-            j = position[key]
-            outside_n[j] -= g["n"]
-            outside[j] -= matrix[i]
-            pieces.append(day_labels(key[0]))
-            waves.append(wave)
-            values.append(key[1])
-        ns.append(np.array([g["n"] for g in wave_groups], dtype=np.int64))
-        vectors.append(matrix)
-    kept = np.flatnonzero(outside_n > 0)
-    for j in kept:
-        pieces.append(day_labels(groups[j]["period"]))
-        waves.append(0)
-        values.append(_values(groups[j], attributes))
-    ns.append(outside_n[kept])
-    vectors.append(outside[kept])
-    n = np.concatenate(ns)
-    matrix = np.vstack(vectors) if vectors else np.zeros((0, layout.size), dtype=np.int64)
-    if count is None:
-        counts = n
-    else:
-        offset, options = layout.hist_slots[count]
-        counts = matrix[:, offset:offset + len(options)].sum(axis=1)
-    return survey, layout, DayRows(pieces, waves, values, n, counts, matrix)
-
-
-def _values(group: dict, attributes: tuple) -> tuple:
-    segment = group.get("segment") or {}
-    return tuple(segment.get(a) for a in attributes)
+def _matches(decision, granularity: str, keys: list, counts: np.ndarray) -> bool:
+    """Return whether a decision was made on exactly these cells of `granularity`."""
+    mine = sum(1 for label, _ in decision.counts if granularity_of_label(label) == granularity)
+    return mine == len(keys) and all(decision.counts.get(k) == int(c)
+                                     for k, c in zip(keys, counts))
 
 
 def load_breakdown(source, survey_id: int, *, granularity: str, attributes: tuple,
@@ -142,26 +115,40 @@ def load_breakdown(source, survey_id: int, *, granularity: str, attributes: tupl
 
     The threshold applies to respondents, or with `count` naming an optional question, to
     those who answered it. Suppression is decided for every granularity of the attribute
-    set at once (`atoms.decide`), then the cells of `granularity` are summed from the days.
-    `parts` names the slots of the summaries the caller reads (empty: all of them).
+    set at once, over the day buckets (`atoms.decide`); `parts` names the slots of the
+    summaries the caller reads (empty: all of them).
     """
-    survey, layout, rows = fetch_days(source, survey_id, attributes, count, parts)
-    threshold = int(survey[threshold_key])
-    decision = decide(rows, attributes, attributes, threshold, (survey_id, count, threshold_key))
-    index: dict = {}
-    groups = np.empty(len(rows.n), dtype=np.int64)
-    for i, (piece, wave, values) in enumerate(zip(rows.pieces, rows.waves, rows.values)):
-        label = period_of(piece, wave, granularity)
-        groups[i] = -1 if label is None else index.setdefault((label, values), len(index))
-    chosen = groups >= 0
-    n = np.bincount(groups[chosen], weights=rows.n[chosen], minlength=len(index))
-    sums = np.zeros((len(index), layout.size), dtype=np.int64)
-    np.add.at(sums, groups[chosen], rows.vectors[chosen])
+    decision = None
+    if granularity != "wave":
+        group_by = "all" if granularity == ALL_TIME else granularity
+        survey, groups = source.groups(survey_id, group_by=group_by, segment_by=attributes,
+                                       parts=parts)
+        layout = SummaryLayout(survey)
+        keys = [(g["period"] or ALL_TIME, v)
+                for g, v in zip(groups, group_values(groups, attributes))]
+        n = np.array([g["n"] for g in groups], dtype=np.int64)
+        sums = group_vectors(groups, layout, parts)
+        threshold = int(survey[threshold_key])
+        cache_key = (survey_id, count, threshold_key, attributes, granularity)
+        digest = hashlib.blake2b(repr((threshold, keys, n.tolist())).encode(),
+                                 digest_size=16).hexdigest()
+        decision = SHORTCUTS.get(cache_key, digest)
+    if decision is None:
+        survey, layout, rows = fetch_days(source, survey_id, attributes, count, parts)
+        threshold = int(survey[threshold_key])
+        decision = decide(rows, attributes, attributes, threshold,
+                          (survey_id, count, threshold_key))
+        if granularity == "wave" or not _matches(
+                decision, granularity, keys, threshold_counts(n, sums, layout, count)):
+            # Waves, or responses arrived between the two reads: use the days throughout.
+            keys, n, sums = _cells_from_days(rows, layout, granularity)
+        else:
+            SHORTCUTS.put(cache_key, digest, decision)
     cells = {}
-    for key, g in index.items():
+    for key, cell_n, vector in zip(keys, n.tolist(), sums):
         shown = key in decision.counts and key not in decision.hidden
-        cells[key] = Cell(key[0], key[1], layout.decode(int(n[g]), sums[g]),
-                          decision.counts.get(key, 0), not shown)
+        cells[key] = Cell(key[0], key[1], vector, cell_n, decision.counts.get(key, 0),
+                          not shown, layout)
     return Breakdown(survey, granularity, attributes, cells, layout)
 
 

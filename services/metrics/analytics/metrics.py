@@ -88,18 +88,23 @@ class Metric:
             return top2_estimate(hist)
         return option_share_estimate(hist, (self.option,))
 
-    def estimates(self, summaries: list) -> list[dict]:
-        """Return `Estimate.to_dict()`-like values for many summaries at once.
+    def estimates(self, cells: list) -> list[dict]:
+        """Return `Estimate.to_dict()`-like values for many cells (`vector`, `layout`, `summary`).
 
-        Means and indices go through the vectorised engine (one t quantile per distinct
-        sample size instead of one per cell); other metrics are computed one by one.
+        Means and indices go through the vectorised engine straight from the cells' vectors
+        (one t quantile per distinct sample size instead of one per cell, and no decoding);
+        other metrics are computed one by one.
         """
-        if self.kind not in ("index", "item") or not summaries:
-            return [self.estimate(s).to_dict() for s in summaries]
-        hists = [s.index_hist[self.key] if self.kind == "index" else s.hist[self.key]
-                 for s in summaries]
-        values = sorted(hists[0])
-        counts = np.array([[h[v] for v in values] for h in hists], dtype=np.int64)
+        if self.kind not in ("index", "item") or not cells:
+            return [self.estimate(c.summary).to_dict() for c in cells]
+        layout = cells[0].layout
+        if self.kind == "index":
+            offset, items, _ = layout.indices[self.key]
+            values = list(range(len(items), 5 * len(items) + 1))
+        else:
+            offset, options = layout.hist_slots[self.key]
+            values = list(options)
+        counts = np.stack([c.vector[offset:offset + len(values)] for c in cells])
         rows = batch_mean_estimates(counts, values).to_dicts()
         if self.kind == "index":
             scale = 25.0 / len(self.items)

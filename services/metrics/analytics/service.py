@@ -39,7 +39,7 @@ HIDDEN_ROW = {"n": None, "value": None, "ci_low": None, "ci_high": None, "suppre
 def _estimate_rows(cells: list, metric) -> list[dict]:
     """Return n, value and interval of each cell, all null where it is hidden."""
     shown = [c for c in cells if not c.hidden]
-    values = iter(metric.estimates([c.summary for c in shown]))
+    values = iter(metric.estimates(shown))
     rows = []
     for cell in cells:
         if cell.hidden:
