@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+T = TypeVar("T")
 
 
-def make_engine(url: str, schema: str | None = None, pool_size: int = 8) -> Engine:
+# Without pings, pooled PostgreSQL sessions are renewed this often (seconds), before any
+# idle timeout of a server or proxy on the way ends them unseen.
+POOL_RECYCLE_SECONDS = 1800
+
+
+def make_engine(url: str, schema: str | None = None, pool_size: int = 8, *,
+                pre_ping: bool = True) -> Engine:
     """Return an engine for `url`; on PostgreSQL, with `schema` first on the search path.
 
     SQLite runs in WAL mode with synchronous=FULL so that an acknowledged write survives
     a crash, and a busy timeout so that concurrent writers wait instead of failing.
+
+    With `pre_ping=False`, PostgreSQL connections are not pinged at each checkout (a
+    round trip per request): a connection found dead on use fails that statement and
+    renews the whole pool; callers retry what must not fail (`retry_on_disconnect`).
     """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -50,9 +63,25 @@ def make_engine(url: str, schema: str | None = None, pool_size: int = 8) -> Engi
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
+        pool_recycle=-1 if pre_ping else POOL_RECYCLE_SECONDS,
         connect_args=connect_args,
     )
+
+
+def retry_on_disconnect(work: Callable[[], T], attempts: int = 2) -> T:
+    """Return `work()`, run again if it failed on a pooled connection found dead.
+
+    The failed transaction was rolled back with its connection, and the pool renewed,
+    so the retry starts afresh on a new session.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except DBAPIError as exc:
+            if not exc.connection_invalidated or attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
 
 
 @contextmanager
@@ -70,10 +99,17 @@ def ensure_schema(engine: Engine, schema: str | None) -> None:
 
 
 def database_ready(engine: Engine) -> tuple[bool, str | None]:
-    """Return whether the database answers a trivial query, and why not."""
-    try:
+    """Return whether the database answers a trivial query, and why not.
+
+    A pooled connection that died while the database restarted is not the database
+    being down: the query is tried again on a fresh connection before answering.
+    """
+    def ping() -> None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+
+    try:
+        retry_on_disconnect(ping)
         return True, None
     except SQLAlchemyError as exc:
         return False, type(getattr(exc, "orig", None) or exc).__name__

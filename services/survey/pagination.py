@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from shared.app import MAX_ID
 from shared.errors import ValidationError
 
 
 def cursor_after_id(cursor: str | None) -> int:
     """Return the id a cursor continues after (0 for the first page)."""
-    try:
-        return int(cursor) if cursor else 0
-    except ValueError:
-        raise ValidationError("The cursor is not valid.", {"cursor": ["Not a valid cursor."]}) from None
+    if not cursor:
+        return 0
+    # Only what a next_cursor can be: ASCII digits of a BIGINT id (int() takes far more).
+    if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 19
+            and int(cursor) <= MAX_ID):
+        raise ValidationError("The cursor is not valid.", {"cursor": ["Not a valid cursor."]})
+    return int(cursor)
 
 
 def page_of(rows: list[dict], limit: int) -> dict:

@@ -150,3 +150,32 @@ def test_customer_survey_with_waves_takes_links_only_inside_one(client, app):
     summaries = client.ok("GET", f"/internal/surveys/{survey['id']}/summaries?group_by=wave",
                           200)
     assert [(g["period"], g["n"]) for g in summaries["groups"]] == [(f"wave-{wave['id']}", 1)]
+
+
+def _end_pooled_session(engine):
+    """End the pooled PostgreSQL session, as a database restart does (SQLite has none)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        own = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+    admin = sa.create_engine(engine.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": own})
+    admin.dispose()
+
+
+def test_sessions_ended_by_the_database_cost_no_response_and_no_false_not_ready(client, engine):
+    """Pooled connections are not pinged: one found dead is replaced and the work redone."""
+    survey = client.survey(title="Links", template="ai-interaction", segments=["channel"])
+    secret = client.app.config["TRUSTPULSE_SETTINGS"].link_secret
+    tokens = [make_link_token(secret, survey_id=survey["id"], interaction_id=f"call-{i}",
+                              segment={"channel": "chat"}) for i in range(3)]
+    assert client.respond(tokens[0], INTERACTION_ANSWERS).status_code == 201
+    assert client.get("/readyz").status_code == 200
+    _end_pooled_session(engine)
+    assert client.respond(tokens[1], INTERACTION_ANSWERS).status_code == 201
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM responses")).scalar_one() == 2
+    _end_pooled_session(engine)
+    assert client.get("/readyz").status_code == 200
+    assert client.respond(tokens[2], INTERACTION_ANSWERS).status_code == 201

@@ -33,7 +33,8 @@ def new_invitation_token() -> str:
 
 def token_hash(token: str) -> str:
     """Return the sha256 (hex) under which an invitation token is stored."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    # JSON may carry lone surrogates; such a token matches nothing, and must not raise.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def is_link_token(token: str) -> bool:
@@ -49,6 +50,8 @@ def make_link_token(secret: str, *, survey_id: int, interaction_id: str, segment
 
 def read_link_token(secret: str, token: str) -> dict | None:
     """Return `{"survey_id", "interaction_id", "segment"}` of a valid link token, else None."""
+    if not token.isascii():
+        return None  # signed links are URL-safe ASCII; others (even lone surrogates) are not ours
     try:
         payload = URLSafeSerializer(secret, salt=LINK_SALT).loads(token)
     except BadSignature:

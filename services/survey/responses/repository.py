@@ -62,28 +62,71 @@ def insert_response(conn: Connection, row: dict) -> int:
                         ).scalar_one()
 
 
-def insert_responses(conn: Connection, rows: list[dict]) -> None:
-    """Store many responses: COPY on PostgreSQL, executemany on SQLite."""
+def insert_responses(conn: Connection, rows: list[tuple]) -> None:
+    """Store many responses, each a tuple in `RESPONSE_COLUMNS` order with answers as a dict.
+
+    COPY on PostgreSQL, its text made while the server reads what came before; executemany
+    on SQLite.
+    """
     if conn.dialect.name != "postgresql":
         conn.execute(responses.insert(), [
-            {**row, "answers": json.dumps(row["answers"])} for row in rows])
+            {**dict(zip(RESPONSE_COLUMNS, row)), "answers": json.dumps(row[-1])} for row in rows])
         return
-    dumps = json.JSONEncoder().encode
-    # COPY text format: ASCII-only JSON holds no raw tab or newline; backslashes are doubled.
-    text = "".join(
-        f"{r['survey_id']}\t{r['wave_id']}\t{r['combo_id']}\t{r['submitted_on'].isoformat()}\t"
-        f"{r['submitted_at'].isoformat() if r['submitted_at'] else NULL}\t"
-        f"{dumps(r['answers']).replace(BACKSLASH, BACKSLASH * 2)}\n"
-        for r in rows)
-    _copy(conn, f"COPY responses ({', '.join(RESPONSE_COLUMNS)}) FROM STDIN", text)
+    _copy(conn, f"COPY responses ({', '.join(RESPONSE_COLUMNS)}) FROM STDIN",
+          _ChunkReader(_copy_chunks(rows)))
 
 
-def _copy(conn: Connection, statement: str, text: str) -> None:
+def _copy(conn: Connection, statement: str, source) -> None:
+    """Run `COPY ... FROM STDIN` reading `source` (text, or a file-like object)."""
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        cursor.copy_expert(statement, io.StringIO(text))
+        cursor.copy_expert(statement, io.StringIO(source) if isinstance(source, str) else source)
     finally:
         cursor.close()
+
+
+# Answers of many rows are encoded by one `json.dumps` of a list holding this string
+# between them. Split at `}, "\u0000", {`: an unescaped quote cannot occur inside a
+# JSON string, so the pattern only matches between two answers (flat objects).
+_SEPARATOR = "\0"
+_SPLIT = '}, "\\u0000", {'
+
+
+def encode_answers(answers: list[dict]) -> list[str]:
+    """Return `json.dumps` of each answers object, made by one call for the whole list."""
+    if not answers:
+        return []
+    spaced = [_SEPARATOR] * (2 * len(answers) - 1)
+    spaced[::2] = answers
+    texts = json.dumps(spaced)[1:-1].split(_SPLIT)
+    if len(texts) != len(answers):
+        raise ValueError("answers are not flat objects")
+    last = len(texts) - 1
+    return [("" if i == 0 else "{") + text + ("" if i == last else "}")
+            for i, text in enumerate(texts)]
+
+
+def _copy_chunks(rows: list[tuple], per_chunk: int = 5000):
+    """Yield the COPY text of `rows`, some thousands of rows at a time."""
+    for start in range(0, len(rows), per_chunk):
+        chunk = rows[start:start + per_chunk]
+        # COPY text format: ASCII-only JSON holds no raw tab or newline; backslashes doubled.
+        answers = encode_answers([row[5] for row in chunk])
+        yield "".join(
+            f"{survey_id}\t{wave_id}\t{combo_id}\t{day.isoformat()}\t"
+            f"{stamp.isoformat() if stamp else NULL}\t{text.replace(BACKSLASH, BACKSLASH * 2)}\n"
+            for (survey_id, wave_id, combo_id, day, stamp, _), text in zip(chunk, answers))
+
+
+class _ChunkReader:
+    """A file for `copy_expert` whose `read` hands out the next chunk of a generator."""
+
+    def __init__(self, chunks):
+        self._chunks = chunks
+
+    def read(self, _size: int = -1) -> str:
+        """Return the next chunk of text, or "" at the end."""
+        return next(self._chunks, "")
 
 
 def merge_into_buckets(conn: Connection, *, survey_id: int, entries: dict[tuple, tuple]) -> None:

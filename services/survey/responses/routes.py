@@ -58,6 +58,12 @@ class ResponseImport(MethodView):
         request.max_content_length = IMPORT_MAX_BYTES
         engine = get_engine()
         survey = get_survey(engine=engine, survey_id=survey_id)
+        with imports.garbage_collection_paused():
+            return {"imported": self._import(engine, survey)}
+
+    @staticmethod
+    def _import(engine, survey: dict) -> int:
+        """Read the body's rows and import them; return how many were stored."""
         if request.mimetype == "text/csv":
             try:
                 text = request.get_data().decode("utf-8-sig")
@@ -71,5 +77,5 @@ class ResponseImport(MethodView):
             rows, label = imports.rows_from_json(payload), "responses"
         else:
             raise APIError("Send application/json or text/csv.", status=415)
-        return {"imported": imports.import_responses(engine=engine, survey_id=survey_id,
-                                                     rows=rows, label=label)}
+        return imports.import_responses(engine=engine, survey_id=survey["id"], rows=rows,
+                                        label=label)

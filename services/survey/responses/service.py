@@ -13,7 +13,7 @@ from services.survey.instruments.service import engine_cache, survey_layout
 from services.survey.respondents.service import Respondent, consume, resolve_token
 from services.survey.responses import repository
 from services.survey.responses.answers import build_answers_schema, validate_answers
-from shared.db import write_transaction
+from shared.db import retry_on_disconnect, write_transaction
 from shared.errors import Conflict, ValidationError
 
 EMPLOYEE = "employee_pulse"
@@ -54,7 +54,18 @@ def submission_times(survey: dict, now: datetime) -> tuple:
 
 def submit_response(*, engine: Engine, secret: str, token: str, answers,
                     idempotency_key: str | None = None) -> tuple[int, dict]:
-    """Store one response given with a token; return (status, body)."""
+    """Store one response given with a token; return (status, body).
+
+    Pooled connections are not pinged before use: one found dead (the database restarted)
+    fails its transaction, which stored nothing, and the whole submission is run again.
+    """
+    return retry_on_disconnect(lambda: _submit(
+        engine=engine, secret=secret, token=token, answers=answers,
+        idempotency_key=idempotency_key))
+
+
+def _submit(*, engine: Engine, secret: str, token: str, answers,
+            idempotency_key: str | None) -> tuple[int, dict]:
     if idempotency_key:
         with engine.connect() as conn:
             stored = repository.fetch_idempotent(conn, idempotency_key)
