@@ -3,26 +3,52 @@
 from __future__ import annotations
 
 import hmac
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Flask, jsonify, request
 from flask_smorest import Api
+from flask_smorest.spec.plugins import integerconverter2paramschema
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
+from werkzeug.routing import ValidationError as NoRouteMatch
 
 from shared.db import database_ready
-from shared.errors import NotFound, error_response, register_error_handlers
+from shared.errors import ErrorSchema, NotFound, error_response, register_error_handlers
 from shared.http import INTERNAL_TOKEN_HEADER
 from shared.logs import configure_logging, init_access_log
 from shared.requestid import init_request_id
 from shared.settings import Settings
 
 MAX_BODY_BYTES = 1024 * 1024
+# Ids are BIGINT: a larger one names nothing, and the databases refuse to bind it.
+MAX_ID = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` that matches only what a BIGINT id can hold; anything larger is a 404."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        """Return the id, or refuse the match before int() meets thousands of digits."""
+        if len(value) > len(str(self.max or MAX_ID)):
+            raise NoRouteMatch()
+        return super().to_python(value)
+
+
+class TrustPulseApi(Api):
+    """flask-smorest's Api documenting the suite's own error document."""
+
+    ERROR_SCHEMA = ErrorSchema
 
 
 def build_app(import_name: str, service: str, settings: Settings, *,
               version: str = "0.1.0", max_body: int = MAX_BODY_BYTES) -> tuple[Flask, Api]:
     """Return a Flask app and its flask-smorest `Api` configured the TrustPulse way."""
     app = Flask(import_name)
+    app.url_map.converters["int"] = IdConverter
     app.config.update(
         TRUSTPULSE_SETTINGS=settings,
         TRUSTPULSE_SERVICE=service,
@@ -38,7 +64,9 @@ def build_app(import_name: str, service: str, settings: Settings, *,
     configure_logging(service, settings.log_level)
     init_request_id(app)
     init_access_log(app)
-    api = Api(app, spec_kwargs={"info": {"description": f"TrustPulse {service} service."}})
+    api = TrustPulseApi(app, spec_kwargs={
+        "info": {"description": f"TrustPulse {service} service."}})
+    api.register_converter(IdConverter, integerconverter2paramschema)
     # After Api(): ours must win over flask-smorest's own HTTPException handler.
     register_error_handlers(app)
     register_openapi_document(app, api)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import marshmallow as ma
 from flask import Flask, g, jsonify
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -84,6 +85,22 @@ class Unavailable(APIError):
     """503: a backend service or the database does not answer; `details` names it."""
 
     status = 503
+
+
+class ErrorDetailSchema(ma.Schema):
+    """The inside of an error document (for the OpenAPI documents only)."""
+
+    code = ma.fields.String(required=True, metadata={"example": "validation_error"})
+    message = ma.fields.String(required=True)
+    details = ma.fields.Dict(required=True, metadata={
+        "description": "For 422: field -> list of messages; for 503: what is down."})
+    request_id = ma.fields.String(required=True, allow_none=True)
+
+
+class ErrorSchema(ma.Schema):
+    """`{"error": {...}}`: the one error document of every service, whatever the status."""
+
+    error = ma.fields.Nested(ErrorDetailSchema, required=True)
 
 
 def error_body(status: int, message: str, details: dict | None = None, code: str | None = None) -> dict:

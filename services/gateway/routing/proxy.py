@@ -37,7 +37,8 @@ def _request_body() -> bytes:
     if body and request.mimetype == "application/json":
         try:
             json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: nesting deeper than the parser's stack (`[[[[...`).
             raise BadRequest("The request body is not valid JSON.") from None
     return body
 

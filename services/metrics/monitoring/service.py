@@ -158,6 +158,8 @@ def list_snapshots(*, engine: Engine, survey_id: int, metric: str | None, limit:
 def _cursor_id(cursor: str | None) -> int | None:
     if cursor in (None, ""):
         return None
-    if not cursor.isdigit():
+    # ASCII digits of a BIGINT id only: isdigit() alone lets '²' reach int().
+    if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 19
+            and int(cursor) <= 2**63 - 1):
         raise ValidationError("Bad cursor.", {"cursor": ["use the next_cursor of a previous page"]})
     return int(cursor)
