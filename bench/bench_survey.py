@@ -155,14 +155,15 @@ def _client_loop(args) -> tuple[int, int, list[float]]:
             [x for r in results for x in r[2]])
 
 
-def load(port: int, path: str, survey_id: int | None, tag: str, *, internal: bool) -> dict:
-    """Run 16 clients for SECONDS; return the 201s, the others and every latency."""
+def load(port: int, path: str, survey_id: int | None, tag: str, *, internal: bool,
+         seconds: float = SECONDS) -> dict:
+    """Run 16 clients for `seconds`; return the 201s, the others and every latency."""
     headers = {"Content-Type": "application/json"}
     if internal:  # straight to a service, as the gateway calls it; respondents carry no key
         headers["X-Internal-Token"] = INTERNAL_TOKEN
-    start = time.time() + 2.0  # time to make every client's bodies first
+    start = time.time() + 1.0  # time to make every client's bodies first
     jobs = [(port, path, headers, survey_id, f"{tag}{w}", CLIENTS // PROCESSES, start,
-             start + SECONDS) for w in range(PROCESSES)]
+             start + seconds) for w in range(PROCESSES)]
     with multiprocessing.Pool(PROCESSES) as pool:
         parts = pool.map(_client_loop, jobs)
     return {"ok": sum(p[0] for p in parts), "failed": sum(p[1] for p in parts),
@@ -234,12 +235,15 @@ def describe_machine() -> str:
 def measure_responses(ports: dict, survey_id: int) -> None:
     """Single responses through the gateway, straight to survey, and the minimal endpoint.
 
-    Each is measured in two halves, in opposite orders, so that a change in the machine's
-    load during the run weighs on the three alike.
+    Each is warmed up, then measured in two halves, in opposite orders, so that a change
+    in the machine's load during the run weighs on the three alike.
     """
     runs = {"minimal": (ports["minimal"], "/insert", None, False),
             "direct": (ports["survey"], "/api/v1/responses", survey_id, True),
             "gateway": (ports["gateway"], "/api/v1/responses", survey_id, False)}
+    for name, (port, path, survey, internal) in runs.items():
+        # Warm-up, not counted: pooled connections opened, caches and statements filled.
+        load(port, path, survey, f"{name[0]}w", internal=internal, seconds=1.0)
     halves: dict[str, list[dict]] = {name: [] for name in runs}
     for half, order in enumerate((list(runs), list(runs)[::-1])):
         for name in order:

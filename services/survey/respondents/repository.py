@@ -27,11 +27,22 @@ def fetch_invitation(conn: Connection, digest: str) -> dict | None:
             "segment": json.loads(row.segment), "used": row.used}
 
 
-def use_invitation(conn: Connection, digest: str) -> bool:
-    """Mark an invitation used; False if it already was (a concurrent use won)."""
-    result = conn.execute(invitations.update().where(
-        invitations.c.token_hash == digest, invitations.c.used.is_(False)).values(used=True))
-    return result.rowcount == 1
+# Spending a token changes one row, or none when it was spent already. The statements
+# are built once: they run inside every response's transaction.
+CLAIMS = {
+    "invitation": {name: invitations.update().where(
+        invitations.c.token_hash == sa.bindparam("claim_digest"),
+        invitations.c.used.is_(False)).values(used=True) for name in ("postgresql", "sqlite")},
+    "link": {name: dialect.insert(link_uses).values(
+        survey_id=sa.bindparam("claim_survey_id"),
+        interaction_id=sa.bindparam("claim_interaction_id")).on_conflict_do_nothing()
+        for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))},
+}
+
+
+def claim_statement(kind: str, dialect_name: str):
+    """Return the statement spending a token of `kind` (`invitation` or `link`)."""
+    return CLAIMS[kind][dialect_name]
 
 
 def link_used(conn: Connection, *, survey_id: int, interaction_id: str) -> bool:
@@ -39,14 +50,3 @@ def link_used(conn: Connection, *, survey_id: int, interaction_id: str) -> bool:
     return conn.execute(sa.select(link_uses.c.survey_id).where(
         link_uses.c.survey_id == survey_id,
         link_uses.c.interaction_id == interaction_id)).first() is not None
-
-
-_USE_LINK = {name: dialect.insert(link_uses).on_conflict_do_nothing()
-             for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
-
-
-def use_link(conn: Connection, *, survey_id: int, interaction_id: str) -> bool:
-    """Record an interaction as answered; False if it already was."""
-    # Built once per dialect: a single response's statements are on the hot path.
-    return conn.execute(_USE_LINK[conn.dialect.name], {
-        "survey_id": survey_id, "interaction_id": interaction_id}).rowcount == 1

@@ -78,9 +78,15 @@ def resolve_token(*, engine: Engine, secret: str, token: str,
         raise NotFound("This survey link is not valid.")
     if invitation["used"]:
         raise Conflict("This survey link has already been used.")
-    wave = get_wave(engine=engine, wave_id=invitation["wave_id"])
-    if wave["status"] != "open":
-        raise Gone(f"This survey is {'not open yet' if wave['status'] == 'scheduled' else 'closed'}.")
+    # The survey's waves as read at most a second ago: a wave's status follows from its
+    # window and the clock, and the window of the invitation's wave is already known then.
+    waves = survey_waves(engine=engine, survey_id=invitation["survey_id"], max_age=WAVES_MAX_AGE)
+    wave = next((w for w in waves if w["id"] == invitation["wave_id"]), None)
+    if wave is None:
+        wave = get_wave(engine=engine, wave_id=invitation["wave_id"])
+    status = wave_status(wave)
+    if status != "open":
+        raise Gone(f"This survey is {'not open yet' if status == 'scheduled' else 'closed'}.")
     survey = get_survey(engine=engine, survey_id=invitation["survey_id"])
     return Respondent(survey=survey, wave_id=wave["id"], segment=invitation["segment"],
                       token_digest=digest)
@@ -115,11 +121,11 @@ def _resolve_link(*, engine: Engine, secret: str, token: str, check_spent: bool)
                       interaction_id=link["interaction_id"])
 
 
-def consume(conn, respondent: Respondent) -> None:
-    """Spend the respondent's token inside the response's transaction; 409 if already spent."""
+def claim_of(respondent: Respondent) -> tuple[str, dict, str]:
+    """Return how to spend the respondent's token: (claim kind, its parameters, 409 message)."""
     if respondent.token_digest is not None:
-        if not repository.use_invitation(conn, respondent.token_digest):
-            raise Conflict("This survey link has already been used.")
-    elif respondent.interaction_id is not None and not repository.use_link(
-            conn, survey_id=respondent.survey["id"], interaction_id=respondent.interaction_id):
-        raise Conflict("This interaction has already been rated.")
+        return ("invitation", {"claim_digest": respondent.token_digest},
+                "This survey link has already been used.")
+    return ("link", {"claim_survey_id": respondent.survey["id"],
+                     "claim_interaction_id": respondent.interaction_id},
+            "This interaction has already been rated.")

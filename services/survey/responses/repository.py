@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from services.survey.respondents.repository import CLAIMS, claim_statement
 from services.survey.tables import buckets, idempotency_keys, responses, segment_combos
 from shared.summaries import VECTOR_DTYPE, vector_to_bytes
 
@@ -60,6 +61,52 @@ def insert_response(conn: Connection, row: dict) -> int:
     """Store one response (answers as JSON) and return its id."""
     return conn.execute(_INSERT_RESPONSE, {**row, "answers": json.dumps(row["answers"])}
                         ).scalar_one()
+
+
+def _claimed_response_statement(claim):
+    """Return one PostgreSQL statement: spend the token, store the response, lock its bucket.
+
+    The response is stored only if the claim changed a row; the bucket row (if any) comes
+    back locked, so that a response costs two statements (this and the bucket's write).
+    """
+    used = claim.returning(sa.literal_column("1")).cte("used")
+    # Prefixed names: a parameter named like a column of the claimed table would be
+    # taken as a value to set there.
+    values = sa.select(*(sa.bindparam(f"row_{name}", type_=responses.c[name].type)
+                         for name in RESPONSE_COLUMNS)).select_from(used)
+    stored = responses.insert().from_select(list(RESPONSE_COLUMNS), values).returning(
+        responses.c.id).cte("stored")
+    bucket = _SELECT_BUCKET_LOCKED.lateral("bucket")
+    return sa.select(stored.c.id, bucket.c.n, bucket.c.vector).select_from(
+        stored.outerjoin(bucket, sa.true()))
+
+
+_CLAIMED_RESPONSE = {kind: _claimed_response_statement(claim_statement(kind, "postgresql"))
+                     for kind in CLAIMS}
+
+
+def insert_claimed_response(conn: Connection, *, claim: str, claim_params: dict, row: dict,
+                            bucket_key: dict) -> tuple[int, tuple | None] | None:
+    """Spend a token and store its response; None if the token was spent already.
+
+    Return the response id and its bucket's current (n, vector), locked until the
+    transaction ends, or None for a bucket not made yet (`bucket_key`: survey_id, day,
+    wave_id, combo_id).
+    """
+    key = {f"key_{name}": value for name, value in bucket_key.items()}
+    if conn.dialect.name == "postgresql":
+        row_params = {f"row_{name}": value for name, value in row.items()}
+        row_params["row_answers"] = json.dumps(row["answers"])
+        found = conn.execute(_CLAIMED_RESPONSE[claim], {**claim_params, **row_params, **key}
+                             ).first()
+        if found is None:
+            return None
+        return found.id, (None if found.n is None else (found.n, found.vector))
+    if conn.execute(claim_statement(claim, conn.dialect.name), claim_params).rowcount != 1:
+        return None
+    response_id = insert_response(conn, row)
+    current = conn.execute(_SELECT_BUCKET, key).first()
+    return response_id, (None if current is None else tuple(current))
 
 
 def insert_responses(conn: Connection, rows: list[tuple]) -> None:
@@ -169,17 +216,18 @@ def merge_into_buckets(conn: Connection, *, survey_id: int, entries: dict[tuple,
 
 
 def add_to_bucket(conn: Connection, *, survey_id: int, day: date, wave_id: int, combo_id: int,
-                  n: int, vector: np.ndarray) -> None:
+                  n: int, vector: np.ndarray, current: tuple | None = None) -> None:
     """Add `n` responses summarised by `vector` to their bucket, making it if new.
 
+    `current` is the bucket's (n, vector) if the caller has read and locked it already.
     The row is locked (FOR UPDATE on PostgreSQL) only for the read-add-write; a bucket
     made concurrently by another transaction is waited for by the insert, then locked.
     """
     key = {"key_survey_id": survey_id, "key_day": day, "key_wave_id": wave_id,
            "key_combo_id": combo_id}
-    postgres = conn.dialect.name == "postgresql"
-    query = _SELECT_BUCKET_LOCKED if postgres else _SELECT_BUCKET
-    current = conn.execute(query, key).first()
+    query = _SELECT_BUCKET_LOCKED if conn.dialect.name == "postgresql" else _SELECT_BUCKET
+    if current is None:
+        current = conn.execute(query, key).first()
     if current is None:
         made = conn.execute(_MAKE_BUCKET[conn.dialect.name], {
             "survey_id": survey_id, "day": day, "wave_id": wave_id, "combo_id": combo_id,
@@ -187,8 +235,8 @@ def add_to_bucket(conn: Connection, *, survey_id: int, day: date, wave_id: int, 
         if made:
             return
         current = conn.execute(query, key).one()
-    total = np.frombuffer(current.vector, dtype=VECTOR_DTYPE) + vector
-    conn.execute(_UPDATE_BUCKET, {**key, "new_n": current.n + n,
+    total = np.frombuffer(current[1], dtype=VECTOR_DTYPE) + vector
+    conn.execute(_UPDATE_BUCKET, {**key, "new_n": current[0] + n,
                                   "new_vector": vector_to_bytes(total)})
 
 

@@ -19,6 +19,8 @@ from shared.internal import require_internal_token
 
 IMPORT_MAX_BYTES = 50 * 1024 * 1024
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# An instance, not the class: webargs would build a schema for every response otherwise.
+RESPONSE_CREATE = ResponseCreateSchema()
 
 blp = Blueprint("responses", __name__, url_prefix="/api/v1",
                 description="Responses given with a token, and imports.")
@@ -36,7 +38,7 @@ def idempotency_key() -> str | None:
 
 @blp.route("/responses")
 class Responses(MethodView):
-    @blp.arguments(ResponseCreateSchema)
+    @blp.arguments(RESPONSE_CREATE)
     @blp.response(201, ResponseCreatedSchema)
     def post(self, data):
         """Answer a survey with an invitation token or a customer link token."""

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.survey.clock import utcnow
 from services.survey.instruments.service import engine_cache, survey_layout
-from services.survey.respondents.service import Respondent, consume, resolve_token
+from services.survey.respondents.service import Respondent, claim_of, resolve_token
 from services.survey.responses import repository
 from services.survey.responses.answers import build_answers_schema, validate_answers
 from shared.db import retry_on_disconnect, write_transaction
@@ -97,16 +97,20 @@ def store_response(*, engine: Engine, respondent: Respondent, answers: dict,
         segment_text]
     day, stamp = submission_times(survey, utcnow())
     vector = layout.encode(answers)
+    claim, claim_params, spent = claim_of(respondent)
+    bucket = {"survey_id": survey["id"], "day": day, "wave_id": respondent.wave_id,
+              "combo_id": combo_id}
     with write_transaction(engine) as conn:
-        consume(conn, respondent)
-        # Insert the response before touching the bucket, so the bucket lock is held briefly.
-        response_id = repository.insert_response(conn, {
-            "survey_id": survey["id"], "wave_id": respondent.wave_id, "combo_id": combo_id,
-            "submitted_on": day, "submitted_at": stamp, "answers": answers})
+        # The response is stored before its bucket is locked, so the lock is held briefly.
+        stored = repository.insert_claimed_response(
+            conn, claim=claim, claim_params=claim_params, bucket_key=bucket,
+            row={"survey_id": survey["id"], "wave_id": respondent.wave_id, "combo_id": combo_id,
+                 "submitted_on": day, "submitted_at": stamp, "answers": answers})
+        if stored is None:
+            raise Conflict(spent)
+        response_id, current = stored
         body = {"id": response_id}
         if idempotency_key:
             repository.store_idempotent(conn, idempotency_key, 201, body)
-        repository.add_to_bucket(conn, survey_id=survey["id"], day=day,
-                                 wave_id=respondent.wave_id, combo_id=combo_id, n=1,
-                                 vector=vector)
+        repository.add_to_bucket(conn, **bucket, n=1, vector=vector, current=current)
     return 201, body
