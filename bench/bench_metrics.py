@@ -1,8 +1,9 @@
 """Benchmark: `scores` (weekly, by one attribute, a year of data) through the gateway.
 
-Starts survey, metrics and gateway on loopback sockets (werkzeug threaded servers) over a
-fresh PostgreSQL database, loads a year of responses for 10,000 / 100,000 / 1,000,000
-respondents, and prints p50 and p95 of repeated `GET /api/v1/surveys/{id}/scores` calls.
+Starts survey, metrics and gateway as gunicorn servers on loopback ports (the worker
+settings of `bench_survey`, as production runs them) over a fresh PostgreSQL database,
+loads a year of responses for 10,000 / 100,000 / 1,000,000 respondents, and prints p50
+and p95 of repeated `GET /api/v1/surveys/{id}/scores` calls, with the machine's load.
 10,000 and 100,000 are loaded through the public import endpoint; 1,000,000 by writing the
 survey service's day buckets directly with its repository function `add_to_bucket` (the
 summaries analytics read are the same; raw response rows are not written for that case).
@@ -14,20 +15,25 @@ import os
 import random
 import statistics
 import sys
-import threading
 import time
 import uuid
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
-from tempfile import mkdtemp
 
 import numpy as np
 import requests
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
-from shared.db import write_transaction
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bench_survey import (  # the same gunicorn settings as the survey bench
+    THREADS,
+    WORKER_CLASS,
+    WORKERS,
+    start_gunicorn,
+    stop,
+)
+from shared.db import make_engine, write_transaction
 from shared.settings import Settings
 from shared.summaries import SummaryLayout
 
@@ -41,32 +47,22 @@ PG_ADMIN = os.environ.get("TRUSTPULSE_BENCH_DATABASE_URL",
                           "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
 
-class Server:
-    """One app on an ephemeral loopback port in a thread."""
-
-    def __init__(self, app):
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def start_suite(settings: Settings) -> dict:
-    """Start survey, metrics and gateway wired to each other."""
-    from services.gateway import create_app as gateway_app
-    from services.metrics import create_app as metrics_app
-    from services.survey import create_app as survey_app
-
-    servers = {"survey": Server(survey_app(settings))}
-    settings = replace(settings, survey_url=servers["survey"].url)
-    servers["metrics"] = Server(metrics_app(settings))
-    settings = replace(settings, metrics_url=servers["metrics"].url)
-    servers["gateway"] = Server(gateway_app(settings))
-    return servers
+def start_suite(env: dict) -> tuple[list, dict]:
+    """Start survey, metrics and gateway (gunicorn) wired to each other; return (processes, ports)."""
+    processes, ports = [], {}
+    try:
+        for role, target in (("survey", "services.survey:create_app()"),
+                             ("metrics", "services.metrics:create_app()"),
+                             ("gateway", "services.gateway:create_app()")):
+            wiring = {f"TRUSTPULSE_{name.upper()}_URL": f"http://127.0.0.1:{port}"
+                      for name, port in ports.items()}
+            process, ports[role] = start_gunicorn(target, {**env, **wiring})
+            processes.append(process)
+    except Exception:
+        for process in processes:
+            stop(process)
+        raise
+    return processes, ports
 
 
 def random_answers(rng: random.Random, questions: list[dict]) -> dict:
@@ -129,23 +125,30 @@ def load_buckets(survey_engine, survey, size, rng) -> float:
     return time.perf_counter() - began
 
 
-def measure(http, gateway, survey) -> tuple[float, float, int]:
+def measure(http, gateway, survey) -> tuple[float, float, str]:
     """Return p50 and p95 (ms) of the weekly scores by department, and the rows answered."""
     index = survey["indices"][0]["key"]
     url = f"{gateway}/api/v1/surveys/{survey['id']}/scores"
     params = {"metric": f"index:{index}", "period": "week", "segment_by": "department"}
     times = []
-    rows = 0
+    rows = ""
     for i in range(WARMUP + CALLS):
         began = time.perf_counter()
         answer = http.get(url, params=params)
         elapsed = (time.perf_counter() - began) * 1000
         answer.raise_for_status()
-        rows = len(answer.json()["series"])
+        series = answer.json()["series"]
+        rows = f"{len(series)} rows, {sum(r['suppressed'] for r in series)} hidden"
         if i >= WARMUP:
             times.append(elapsed)
     times.sort()
     return statistics.median(times), times[int(0.95 * (len(times) - 1))], rows
+
+
+def load_average() -> str:
+    """Return the 1- and 5-minute load averages, to read beside the figures."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
 
 
 def main() -> int:
@@ -154,38 +157,39 @@ def main() -> int:
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = sa.engine.make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
-    settings = Settings.from_env({}, env="test", database_url=url, admin_key=ADMIN_KEY,
-                                 scheduler_enabled=False, log_level="WARNING",
-                                 data_dir=Path(mkdtemp()))
-    servers = start_suite(settings)
-    gateway = servers["gateway"].url
+    env = {"TRUSTPULSE_DATABASE_URL": url, "TRUSTPULSE_INTERNAL_TOKEN": "bench-internal-token",
+           "TRUSTPULSE_LINK_SECRET": "bench-link-secret", "TRUSTPULSE_SCHEDULER": "false",
+           "TRUSTPULSE_LOG_LEVEL": "WARNING", "TRUSTPULSE_ADMIN_KEY": ADMIN_KEY,
+           "TRUSTPULSE_READ_TIMEOUT": "60"}
+    processes, ports = start_suite(env)
+    gateway = f"http://127.0.0.1:{ports['gateway']}"
     http = requests.Session()
     http.headers["Authorization"] = f"Bearer {ADMIN_KEY}"
     rng = random.Random(7)
     print("scores?period=week&segment_by=department (5 departments, 52 weeks), PostgreSQL, "
-          f"werkzeug threaded servers, {CALLS} calls after {WARMUP} warm-up")
+          f"gunicorn {WORKER_CLASS} {WORKERS}x{THREADS} per service, {CALLS} calls after "
+          f"{WARMUP} warm-up; {load_average()}")
     figures = {}
+    # The survey service's own schema, as its app sees it (for writing buckets directly).
+    survey_engine = make_engine(*Settings.from_env(env).database_for("survey"))
     try:
         for size in SIZES:
             survey = create_survey(http, gateway)
             if size <= 100_000:
                 how, seconds = "import endpoint", load_by_import(http, gateway, survey, size, rng)
             else:
-                engine = servers["survey"].app.extensions["trustpulse_engine"]
-                how, seconds = "add_to_bucket", load_buckets(engine, survey, size, rng)
+                how, seconds = "add_to_bucket", load_buckets(survey_engine, survey, size, rng)
             p50, p95, rows = measure(http, gateway, survey)
             figures[size] = p50
             print(f"{size:>9,} responses  loaded by {how:<16} in {seconds:6.1f} s   "
-                  f"p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   ({rows} rows)", flush=True)
+                  f"p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   ({rows} rows)   {load_average()}",
+                  flush=True)
         print(f"1,000,000 / 10,000 p50 ratio: {figures[SIZES[-1]] / figures[SIZES[0]]:.2f} "
               "(target: under 2; p50 target under 50 ms)")
     finally:
-        for server in servers.values():
-            server.stop()
-        for server in servers.values():
-            engine = server.app.extensions.get("trustpulse_engine")
-            if engine is not None:
-                engine.dispose()
+        for process in processes:
+            stop(process)
+        survey_engine.dispose()
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     return 0

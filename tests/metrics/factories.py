@@ -73,6 +73,7 @@ class MemorySource:
         self.responses = responses
         self.layout = SummaryLayout(survey)
         self.calls = 0
+        self.asked: list[tuple] = []  # (group_by, wave, parts) of every summaries read
 
     def definition(self, survey_id: int) -> dict:
         return self.survey
@@ -91,6 +92,7 @@ class MemorySource:
     def groups(self, survey_id, *, group_by, segment_by=(), filter=None, start=None, end=None,
                wave=None, parts=()):
         self.calls += 1
+        self.asked.append((group_by, wave, tuple(parts)))
         # Like the survey service: slots outside the parts asked for come back as 0.
         keep = np.zeros(self.layout.size, dtype=bool) if parts else np.ones(self.layout.size, bool)
         for part in parts:

@@ -178,8 +178,10 @@ def test_wave_totals_and_calendar_totals_do_not_isolate_a_small_group(seed):
 def test_the_decision_is_the_same_whichever_endpoint_or_period_asks_first():
     def answers_in(order):
         from services.metrics.analytics.atoms import DECISIONS
+        from services.metrics.analytics.cells import SHORTCUTS
 
-        DECISIONS._items.clear()
+        DECISIONS.clear()
+        SHORTCUTS.clear()
         source = _wave_source(3)
         got = {}
         for period in order:

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+import pytest
+
 from shared.anonymity import (
     breakdown_lines,
     derivable_cells,
+    derivable_targets,
+    incidence,
     primary_suppression,
+    protecting_cells,
+    small_derivable_union,
+    suppress_over_atoms,
     suppress_small_groups,
 )
 
@@ -84,3 +92,48 @@ def test_derivable_cells_finds_a_cell_pinned_by_two_lines():
 def test_nothing_hidden_when_every_cell_is_large():
     counts = {("p", (v,)): 10 for v in "ABC"}
     assert suppress_small_groups(counts, breakdown_lines(counts, _no_parents, 1), 5) == set()
+
+
+def _rows(*groups, width):
+    return incidence([list(g) for g in groups], width)
+
+
+def test_a_target_in_the_span_of_shown_rows_is_derivable_and_written_from_them():
+    # Atoms a0..a2; shown: a0+a1+a2 and a0+a1. a2 is their difference; a0 is not pinned.
+    shown = _rows((0, 1, 2), (0, 1), width=3)
+    targets = _rows((2,), (0,), width=3)
+    derivable, coefficients = derivable_targets(shown, targets)
+    assert derivable.tolist() == [True, False]
+    assert coefficients[0] @ shown == pytest.approx(targets[0])
+
+
+def test_protecting_cells_hides_the_lightest_rows_that_break_every_derivation():
+    # A month (atoms 0..4) and its weeks 0..3 shown; atom 4 (the month's part of a straddling
+    # week) is the month minus the weeks. Hiding one week is cheaper than hiding the month.
+    shown = _rows((0, 1, 2, 3, 4), (0,), (1,), (2,), (3,), width=5)
+    weights = np.array([122.0, 30.0, 31.0, 29.0, 30.0])
+    touched = protecting_cells(shown, np.zeros((0, 5)), _rows((4,), width=5)[0], weights)
+    assert touched.tolist() == [False, False, False, True, False]
+    rest = shown[~touched]
+    assert not derivable_targets(rest, _rows((4,), width=5))[0][0]
+
+
+def test_small_atoms_underivable_apart_but_derivable_together_are_found():
+    # Weeks w1 = s1 + a1, w2 = s2 + a2 and a wave = a1 + a2: w1 + w2 - wave = s1 + s2.
+    shown = _rows((0, 1), (2, 3), (1, 3), width=4)
+    counts = np.array([1, 30, 1, 30])
+    assert not derivable_targets(shown, _rows((0,), (2,), width=4))[0].any()
+    assert small_derivable_union(shown, counts, 5) == [0, 2]
+    assert small_derivable_union(shown[:2], counts, 5) is None
+
+
+def test_suppression_over_atoms_protects_a_straddling_week_piece():
+    # Atoms: four whole March weeks (30 each), Mar 30-31 (2), Apr 1-5 (18), a whole April week.
+    sizes = [30, 30, 30, 30, 2, 18, 30]
+    members = {"W10": [0], "W11": [1], "W12": [2], "W13": [3], "W14": [4, 5], "W15": [6],
+               "2026-03": [0, 1, 2, 3, 4], "2026-04": [5, 6]}
+    counts = {cell: sum(sizes[i] for i in atoms) for cell, atoms in members.items()}
+    hidden = suppress_over_atoms(counts, members, [], np.array(sizes), 5)
+    shown = incidence([members[c] for c in members if c not in hidden], len(sizes))
+    assert hidden and not derivable_targets(shown, _rows((4,), width=len(sizes)))[0][0]
+    assert {"2026-03", "2026-04"}.isdisjoint(hidden)  # weeks are cheaper to hide

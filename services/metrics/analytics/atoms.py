@@ -82,6 +82,11 @@ class DecisionCache:
             self._items.move_to_end(key)
             return item[1]
 
+    def clear(self) -> None:
+        """Forget every decision."""
+        with self._lock:
+            self._items.clear()
+
     def put(self, key, digest: str, decision: Decision) -> None:
         """Store a decision, forgetting the least recently used beyond the size."""
         with self._lock:
