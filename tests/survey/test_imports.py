@@ -1,7 +1,10 @@
 """Imports in JSON and CSV: every row validated, all stored or none, waves from submitted_at."""
 
+import gc
+
 import sqlalchemy as sa
 
+from services.survey.responses import imports
 from tests.survey.conftest import PULSE_ANSWERS
 
 
@@ -108,3 +111,21 @@ def test_import_body_limits_and_types(client):
     big = {"responses": [_row(department="D" * 50)] * 6000}
     assert client.post("/api/v1/responses", json={"token": "x" * 2_000_000}).status_code == 413
     assert client.post(path, json=big).status_code == 201
+
+
+def test_an_import_pauses_the_garbage_collector_only_while_it_runs(client, monkeypatch):
+    survey = client.survey()
+    seen = []
+    original = imports.import_responses
+
+    def watching(**kwargs):
+        seen.append(gc.isenabled())
+        return original(**kwargs)
+
+    monkeypatch.setattr(imports, "import_responses", watching)
+    client.ok("POST", f"/api/v1/surveys/{survey['id']}/responses/import", 201,
+              json={"responses": [_row(department="Support")]})
+    bad = client.post(f"/api/v1/surveys/{survey['id']}/responses/import",
+                      json={"responses": [{"submitted_at": "never"}]})
+    assert bad.status_code == 422
+    assert seen == [False, False] and gc.isenabled()
