@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from functools import lru_cache
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -42,10 +43,15 @@ def is_link_token(token: str) -> bool:
     return "." in token
 
 
+@lru_cache(maxsize=8)
+def _serializer(secret: str) -> URLSafeSerializer:
+    """Return the link serializer of a secret (made once: every response reads a token)."""
+    return URLSafeSerializer(secret, salt=LINK_SALT)
+
+
 def make_link_token(secret: str, *, survey_id: int, interaction_id: str, segment: dict) -> str:
     """Return the signed token of a customer link."""
-    return URLSafeSerializer(secret, salt=LINK_SALT).dumps(
-        {"s": survey_id, "i": interaction_id, "g": segment})
+    return _serializer(secret).dumps({"s": survey_id, "i": interaction_id, "g": segment})
 
 
 def read_link_token(secret: str, token: str) -> dict | None:
@@ -53,7 +59,7 @@ def read_link_token(secret: str, token: str) -> dict | None:
     if not token.isascii():
         return None  # signed links are URL-safe ASCII; others (even lone surrogates) are not ours
     try:
-        payload = URLSafeSerializer(secret, salt=LINK_SALT).loads(token)
+        payload = _serializer(secret).loads(token)
     except BadSignature:
         return None
     if not isinstance(payload, dict):

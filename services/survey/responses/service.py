@@ -12,7 +12,11 @@ from services.survey.clock import utcnow
 from services.survey.instruments.service import engine_cache, survey_layout
 from services.survey.respondents.service import Respondent, claim_of, resolve_token
 from services.survey.responses import repository
-from services.survey.responses.answers import build_answers_schema, validate_answers
+from services.survey.responses.answers import (
+    build_answers_schema,
+    fast_answers_check,
+    validate_answers,
+)
 from shared.db import retry_on_disconnect, write_transaction
 from shared.errors import Conflict, ValidationError
 
@@ -29,7 +33,17 @@ def answers_schema_of(*, engine: Engine, survey: dict) -> ma.Schema:
 
 
 def check_answers(*, engine: Engine, survey: dict, answers) -> dict:
-    """Return validated answers, or raise a 422 naming each problem."""
+    """Return validated answers, or raise a 422 naming each problem.
+
+    Answers the compiled check accepts are ones the schema accepts unchanged; only the
+    others pay for the schema, whose verdict and messages count.
+    """
+    cache = engine_cache(engine, "answer_checks")
+    fast = cache.get(survey["id"])
+    if fast is None:
+        fast = cache[survey["id"]] = fast_answers_check(survey)
+    if fast(answers):
+        return dict(answers)
     try:
         return validate_answers(answers_schema_of(engine=engine, survey=survey), answers)
     except ma.ValidationError as exc:
