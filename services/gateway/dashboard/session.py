@@ -61,7 +61,9 @@ def check_csrf() -> None:
     """Raise `CsrfRejected` unless the posted form carries the session's token."""
     expected = current_session().get("csrf", "")
     given = request.form.get("csrf_token", "")
-    if not expected or not given or not hmac.compare_digest(given, expected):
+    # compare_digest refuses non-ASCII str: compare bytes, so any posted text is a mismatch.
+    if not expected or not given or not hmac.compare_digest(
+            given.encode("utf-8", "surrogatepass"), expected.encode()):
         raise CsrfRejected()
 
 

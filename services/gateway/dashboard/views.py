@@ -80,6 +80,9 @@ def login_submit():
     error = None
     if not key:
         error = "Enter an API key."
+    elif not (key.isascii() and key.isprintable()):
+        # Keys are URL-safe text; anything else cannot be one, nor go into a header.
+        error = "This API key is not valid."
     else:
         try:
             answer = PublicApi(key).get("/api/v1/surveys", limit=1)
