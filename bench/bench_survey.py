@@ -20,34 +20,43 @@ from __future__ import annotations
 import http.client
 import io
 import json
-import multiprocessing
 import os
 import random
-import signal
-import socket
-import subprocess
 import sys
-import threading
 import time
 import uuid
 from datetime import date, timedelta
+from functools import partial
+from pathlib import Path
 
 import psycopg2
 import psycopg2.pool
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.http_load import (  # the metrics bench imports the gunicorn settings from here
+    CLIENTS,
+    THREADS,
+    WORKER_CLASS,
+    WORKERS,
+    describe_machine,
+    free_port,
+    joined,
+    load,
+    report_load,
+    start_gunicorn,
+    stop,
+)
 
 # Imported here, before the load processes fork: importing it in each of them would eat
 # into their measured seconds on a loaded machine.
 from services.survey.respondents.tokens import make_link_token
 
+__all__ = ["THREADS", "WORKERS", "WORKER_CLASS", "main", "minimal_app", "start_gunicorn", "stop"]
 ADMIN_URL = os.environ.get("TRUSTPULSE_BENCH_DATABASE_URL",
                            "postgresql://postgres@127.0.0.1:5432/postgres")
-CLIENTS, PROCESSES, SECONDS = 16, 4, 5.0
-# gunicorn settings of every server measured (see the README's Benchmarks for the choice).
-WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
-WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
-THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+SECONDS = 5.0  # of each half of a load run
 IMPORT_ROWS = 100_000
-TOKENS_PER_CLIENT = 800
 INTERNAL_TOKEN, LINK_SECRET = "bench-internal-token", "bench-link-secret"
 ADMIN_KEY = "tp_admin_" + "b" * 40
 # Raised from the default 60 a minute per address: every bench client shares 127.0.0.1.
@@ -80,112 +89,6 @@ def minimal_app():
         return jsonify(id=new_id), 201
 
     return app
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(target: str, env: dict) -> tuple[subprocess.Popen, int]:
-    """Start gunicorn with the bench's worker settings and wait until it answers."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-k", WORKER_CLASS, "-w", str(WORKERS),
-         "--threads", str(THREADS), "-b", f"127.0.0.1:{port}", "--log-level", "warning", target],
-        env={**os.environ, **env}, start_new_session=True)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process, port
-        except OSError:
-            time.sleep(0.2)
-    stop(process)
-    raise RuntimeError(f"gunicorn {target} did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Stop a gunicorn we started, and its workers."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def _client_loop(args) -> tuple[int, int, list[float]]:
-    """One load process: `threads` keep-alive clients posting from `start` to `until`."""
-    port, path, headers, survey_id, tag, threads, start, until = args
-    results, late = [], []
-
-    def body(thread: int, i: int) -> str:
-        token = make_link_token(LINK_SECRET, survey_id=survey_id,
-                                interaction_id=f"{tag}-{thread}-{i}",
-                                segment=SEGMENTS[i % len(SEGMENTS)]) if survey_id else "x"
-        return json.dumps({"token": token, "answers": ANSWERS})
-
-    def run(thread: int):
-        bodies = [body(thread, i) for i in range(TOKENS_PER_CLIENT)]
-        if time.time() > start + 0.1:
-            late.append(thread)  # its share would be measured over a shorter time
-        time.sleep(max(0.0, start - time.time()))
-        conn = http.client.HTTPConnection("127.0.0.1", port)
-        ok = failed = 0
-        latencies = []
-        i = 0
-        while time.time() < until:
-            data = bodies[i] if i < len(bodies) else body(thread, i)
-            i += 1
-            began = time.perf_counter()
-            try:
-                conn.request("POST", path, data, headers)
-                response = conn.getresponse()
-                response.read()
-            except (OSError, http.client.HTTPException):
-                # A connection the server closed: counted as failed, then a new one.
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port)
-                failed += 1
-                continue
-            latencies.append(time.perf_counter() - began)
-            ok += response.status == 201
-            failed += response.status != 201
-        results.append((ok, failed, latencies))
-
-    pool = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    if late:
-        raise RuntimeError("load clients were not ready in time: lengthen their head start")
-    return (sum(r[0] for r in results), sum(r[1] for r in results),
-            [x for r in results for x in r[2]])
-
-
-def load(port: int, path: str, survey_id: int | None, tag: str, *, internal: bool,
-         seconds: float = SECONDS) -> dict:
-    """Run 16 clients for `seconds`; return the 201s, the others and every latency."""
-    headers = {"Content-Type": "application/json"}
-    if internal:  # straight to a service, as the gateway calls it; respondents carry no key
-        headers["X-Internal-Token"] = INTERNAL_TOKEN
-    start = time.time() + 1.0  # time to make every client's bodies first
-    jobs = [(port, path, headers, survey_id, f"{tag}{w}", CLIENTS // PROCESSES, start,
-             start + seconds) for w in range(PROCESSES)]
-    with multiprocessing.Pool(PROCESSES) as pool:
-        parts = pool.map(_client_loop, jobs)
-    return {"ok": sum(p[0] for p in parts), "failed": sum(p[1] for p in parts),
-            "latencies": [x for p in parts for x in p[2]]}
-
-
-def report_load(label: str, unit: str, figures: dict) -> None:
-    """Print one line of a load run."""
-    print(f"  {label:16s} {figures['rps']:8.0f} {unit:11s} p50 {figures['p50_ms']:5.1f} ms  "
-          f"p99 {figures['p99_ms']:5.1f} ms  non-201: {figures['failed']}", flush=True)
 
 
 def call(port: int, method: str, path: str, body=None, content_type="application/json"):
@@ -230,18 +133,11 @@ def plain_copy(dsn: str, rows: list[dict]) -> float:
         conn.close()
 
 
-def describe_machine() -> str:
-    """Return the cores, CPU model and load average the figures were measured under."""
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as info:
-            cpu = next((line.split(":", 1)[1].strip() for line in info
-                        if line.startswith("model name")), cpu)
-    except OSError:
-        pass
-    load_1, load_5, _ = os.getloadavg()
-    return (f"{os.cpu_count()} cores, {cpu}; load average {load_1:.2f} (1 min), "
-            f"{load_5:.2f} (5 min); gunicorn {WORKER_CLASS} {WORKERS}x{THREADS}")
+def response_body(survey_id: int | None, client: str, i: int) -> str:
+    """Return a respondent's body: a fresh customer link each time (none for the baseline)."""
+    token = make_link_token(LINK_SECRET, survey_id=survey_id, interaction_id=f"{client}-{i}",
+                            segment=SEGMENTS[i % len(SEGMENTS)]) if survey_id else "x"
+    return json.dumps({"token": token, "answers": ANSWERS})
 
 
 def measure_responses(ports: dict, survey_id: int) -> None:
@@ -250,33 +146,28 @@ def measure_responses(ports: dict, survey_id: int) -> None:
     Each is warmed up, then measured in two halves, in opposite orders, so that a change
     in the machine's load during the run weighs on the three alike.
     """
-    runs = {"minimal": (ports["minimal"], "/insert", None, False),
-            "direct": (ports["survey"], "/api/v1/responses", survey_id, True),
-            "gateway": (ports["gateway"], "/api/v1/responses", survey_id, False)}
-    for name, (port, path, survey, internal) in runs.items():
+    plain = {"Content-Type": "application/json"}
+    # Straight to a service, as the gateway calls it; respondents carry no key.
+    internal = {**plain, "X-Internal-Token": INTERNAL_TOKEN}
+    runs = {"minimal": (ports["minimal"], "/insert", plain, partial(response_body, None)),
+            "direct": (ports["survey"], "/api/v1/responses", internal,
+                       partial(response_body, survey_id)),
+            "gateway": (ports["gateway"], "/api/v1/responses", plain,
+                        partial(response_body, survey_id))}
+    for name, run in runs.items():
         # Warm-up, not counted: pooled connections opened, caches and statements filled.
-        load(port, path, survey, f"{name[0]}w", internal=internal, seconds=1.0)
+        load(*run, tag=f"{name[0]}w", seconds=1.0)
     halves: dict[str, list[dict]] = {name: [] for name in runs}
     for half, order in enumerate((list(runs), list(runs)[::-1])):
         for name in order:
-            port, path, survey, internal = runs[name]
-            halves[name].append(load(port, path, survey, f"{name[0]}{half}", internal=internal))
-    base, direct, gateway = (_joined(halves[name]) for name in ("minimal", "direct", "gateway"))
+            halves[name].append(load(*runs[name], tag=f"{name[0]}{half}", seconds=SECONDS))
+    base, direct, gateway = (joined(halves[name]) for name in ("minimal", "direct", "gateway"))
     print(f"single responses, {CLIENTS} clients, {2 * SECONDS:.0f} s each:")
     report_load("through gateway", "responses/s", gateway)
     report_load("survey service", "responses/s", direct)
     report_load("minimal endpoint", "inserts/s", base)
     print(f"  ratio direct   {direct['rps'] / base['rps']:8.0%} (target >= 50%)")
     print(f"  ratio gateway  {gateway['rps'] / base['rps']:8.0%}", flush=True)
-
-
-def _joined(halves: list[dict]) -> dict:
-    """Return the figures of two halves of a load run taken together."""
-    latencies = sorted(x for half in halves for x in half["latencies"])
-    return {"rps": sum(h["ok"] for h in halves) / (SECONDS * len(halves)),
-            "failed": sum(h["failed"] for h in halves),
-            "p50_ms": 1000 * latencies[len(latencies) // 2],
-            "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)]}
 
 
 def measure_import(port: int, dsn: str, survey_id: int) -> None:
