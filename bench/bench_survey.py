@@ -72,7 +72,8 @@ def minimal_app():
     from flask import Flask, jsonify, request
 
     app = Flask("minimal")
-    pool = psycopg2.pool.ThreadedConnectionPool(4, 4, os.environ["BENCH_DSN"])
+    # As many pooled connections, kept open, as the worker has threads (see DESIGN.md).
+    pool = psycopg2.pool.ThreadedConnectionPool(THREADS, THREADS, os.environ["BENCH_DSN"])
 
     @app.post("/insert")
     def insert():
