@@ -19,12 +19,30 @@ def test_json_nested_past_the_parser_stack_is_400(fuzz, path):
 
 
 @pytest.mark.parametrize("token", ["\ud800", "\udfff.abc.def", "a\ud800b"])
-def test_token_with_a_lone_surrogate_is_an_unknown_link(fuzz, token):
+def test_lone_surrogates_in_json_are_400_at_the_gateway(fuzz, token):
     # json.dumps writes the lone surrogate as a \\u escape, as a hostile client would.
     body = json.dumps({"token": token, "answers": GOOD_ANSWERS})
     assert "\\ud8" in body or "\\udf" in body
     answer = fuzz.client.post("/api/v1/responses", data=body, headers=JSON)
-    assert_error(answer, 404, "not_found")
+    assert_error(answer, 400, "bad_request")
+
+
+def test_lone_surrogate_comment_is_refused_and_nothing_is_stored(fuzz):
+    token = fuzz.tokens(1)[0]
+    body = json.dumps({"token": token, "answers": {**GOOD_ANSWERS, "t": "ok \udc00"}})
+    assert_error(fuzz.client.post("/api/v1/responses", data=body, headers=JSON),
+                 400, "bad_request")
+    # The token was not spent; a surrogate pair (an emoji, as ensure_ascii writes it) is fine.
+    body = json.dumps({"token": token, "answers": {**GOOD_ANSWERS, "t": "ok \U0001f600"}})
+    assert "\\ud83d\\ude00" in body
+    assert fuzz.client.post("/api/v1/responses", data=body, headers=JSON).status_code == 201
+
+
+def test_survey_tokens_with_lone_surrogates_match_nothing():
+    from services.survey.respondents.tokens import read_link_token, token_hash
+
+    assert read_link_token("secret", "\udfff.abc.def") is None
+    assert len(token_hash("a\ud800b")) == 64
 
 
 def test_malformed_json_and_wrong_shapes_are_400_or_422(fuzz):

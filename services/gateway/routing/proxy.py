@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import quote
 
 from flask import Flask, Response, g, request
@@ -31,16 +32,34 @@ def register_proxy_routes(app: Flask, routes) -> None:
                          methods=sorted({row.method for row in rows}))
 
 
+# A surrogate code point written as a \u escape, or as (CESU-8) bytes that json.loads
+# lets through: cheap to look for, so the exact check below runs only when one is there.
+SURROGATE_HINT = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
 def _request_body() -> bytes:
     """Read the body within the route's limit (413 past it); refuse malformed JSON here."""
     body = request.get_data(cache=False)
     if body and request.mimetype == "application/json":
         try:
-            json.loads(body)
+            document = json.loads(body)
         except (ValueError, RecursionError):
             # RecursionError: nesting deeper than the parser's stack (`[[[[...`).
             raise BadRequest("The request body is not valid JSON.") from None
+        if SURROGATE_HINT.search(body) and not _is_unicode(document):
+            # A lone surrogate is no character: stored, it breaks every page that shows it.
+            raise BadRequest("The request body has text that is not valid Unicode "
+                             "(a lone surrogate).")
     return body
+
+
+def _is_unicode(document) -> bool:
+    """Return whether every string of a parsed JSON document encodes to UTF-8."""
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _outgoing_headers(route) -> dict[str, str]:
