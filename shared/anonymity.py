@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
@@ -167,38 +168,84 @@ def incidence(rows: Sequence[Sequence[int]], width: int) -> np.ndarray:
     return matrix
 
 
-def derivable_targets(shown: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return which targets lie in the row space of `shown`, and how (minimum-norm coefficients).
+@dataclass(frozen=True)
+class RowSpace:
+    """What a set of equations over atoms pins down: the atoms they fix outright, and an
+    orthonormal basis (thin SVD) of what they span over the others."""
 
-    `shown` (m x atoms) holds the equations a reader has, `targets` (k x atoms) the groups
-    that must stay unknown. Target i is derivable when projecting it on the row space leaves
-    nothing; `coefficients[i]` (length m) then writes it as a combination of shown rows.
+    unknown: np.ndarray  # mask of the atoms not fixed by peeling
+    basis: np.ndarray  # orthonormal rows, over the unknown atoms
+
+    @classmethod
+    def of(cls, equations: np.ndarray) -> RowSpace:
+        """Return the row space of `equations` (m x atoms).
+
+        Rows with a single atom left unknown fix it, and so on until none does (most
+        shown weeks are one atom each); only what remains goes through the SVD, a much
+        smaller matrix. t lies in the row space iff its unknown part lies in theirs.
+        """
+        unknown = np.ones(equations.shape[1], dtype=bool)
+        while len(equations):
+            left = equations[:, unknown]
+            single = left.sum(axis=1) == 1
+            if not single.any():
+                break
+            fixed = np.flatnonzero(unknown)[left[single].argmax(axis=1)]
+            unknown[fixed] = False
+        rest = equations[:, unknown]
+        rest = rest[rest.any(axis=1)]
+        if not len(rest):
+            return cls(unknown, np.zeros((0, int(unknown.sum()))))
+        _, sigma, right = np.linalg.svd(rest, full_matrices=False)
+        rank = int((sigma > sigma[0] * max(rest.shape) * np.finfo(float).eps * 16).sum())
+        return cls(unknown, right[:rank])
+
+
+def derivable_targets(shown: np.ndarray, targets: np.ndarray,
+                      space: RowSpace | None = None) -> np.ndarray:
+    """Return which targets (k x atoms) lie in the row space of `shown` (m x atoms).
+
+    `shown` holds the equations a reader has, `targets` the groups that must stay unknown;
+    target i is derivable when projecting it on the row space leaves nothing.
     """
-    k, m = len(targets), len(shown)
-    if not k or not m:
-        return np.zeros(k, dtype=bool), np.zeros((k, m))
-    left, sigma, right = np.linalg.svd(shown, full_matrices=False)
-    rank = int((sigma > sigma[0] * max(shown.shape) * np.finfo(float).eps * 16).sum())
-    basis = right[:rank]  # orthonormal rows spanning the shown equations
-    projected = targets @ basis.T
-    residual = targets - projected @ basis
-    derivable = np.abs(residual).max(axis=1) < 1e-6
-    coefficients = (projected / sigma[:rank]) @ left[:, :rank].T
-    return derivable, coefficients
+    if not len(targets) or not len(shown):
+        return np.zeros(len(targets), dtype=bool)
+    space = space or RowSpace.of(shown)
+    part = targets[:, space.unknown]
+    residual = part - (part @ space.basis.T) @ space.basis
+    return np.abs(residual).max(axis=1, initial=0.0) < 1e-6
 
 
 def protecting_cells(shown: np.ndarray, known: np.ndarray, target: np.ndarray,
-                    weights: np.ndarray) -> np.ndarray:
+                     weights: np.ndarray, region: np.ndarray | None = None) -> np.ndarray:
     """Return which shown rows to hide so that `target` is no longer derivable (cheapest first).
 
     Looks for a change z of the atoms that leaves every `known` equation unchanged and
     moves the target (t.z = 1) while touching shown rows of least total weight (a linear
     programme, |shown z| bounded by slacks); the rows it touches are the ones to hide, after
-    which no combination of the rest gives the target.
+    which no combination of the rest gives the target. With `region` (a mask of atoms), z
+    is first looked for among those atoms only: any such z is a valid answer, found in a
+    much smaller programme; without one there, among all atoms.
     """
-    m, width = shown.shape
+    m = len(shown)
     if not m:
         return np.zeros(0, dtype=bool)
+    if region is not None and not region.all():
+        rows = np.flatnonzero(shown[:, region].any(axis=1))
+        tied = np.flatnonzero(known[:, region].any(axis=1))
+        found = _least_change(shown[np.ix_(rows, region)], known[np.ix_(tied, region)],
+                              target[region], weights[rows])
+        if found is not None:
+            touched = np.zeros(m, dtype=bool)
+            touched[rows[found]] = True
+            return touched
+    found = _least_change(shown, known, target, weights)
+    return np.ones(m, dtype=bool) if found is None else found
+
+
+def _least_change(shown, known, target, weights) -> np.ndarray | None:
+    """Return the shown rows a least-weight atom change z (known z = 0, t.z = 1) touches."""
+    m, width = shown.shape
     identity = sparse.identity(m, format="csr")
     rows = sparse.csr_matrix(shown)
     upper = sparse.vstack([sparse.hstack([rows, -identity]), sparse.hstack([-rows, -identity])])
@@ -210,11 +257,11 @@ def protecting_cells(shown: np.ndarray, known: np.ndarray, target: np.ndarray,
                      b_ub=np.zeros(2 * m), A_eq=equal.tocsr(), b_eq=rhs,
                      bounds=[(None, None)] * width + [(0, None)] * m, method="highs")
     if answer.status != 0:
-        return np.ones(m, dtype=bool)  # no cheaper pattern found: hide every row it could use
+        return None
     return answer.x[width:] > _TOLERANCE
 
 
-def small_derivable_union(equations: np.ndarray, atom_counts: np.ndarray,
+def small_derivable_union(space: RowSpace, atom_counts: np.ndarray,
                           threshold: int) -> list[int] | None:
     """Return atoms whose union is under the threshold and derivable, if any (else None).
 
@@ -224,18 +271,13 @@ def small_derivable_union(equations: np.ndarray, atom_counts: np.ndarray,
     the row space: (I - P) x = 0 with P the projector onto it; the smallest such union is a
     0/1 programme (HiGHS).
     """
-    small = np.flatnonzero((atom_counts > 0) & (atom_counts < threshold))
+    # Small atoms fixed outright are derivable alone and protected before this is asked.
+    small = np.flatnonzero((atom_counts > 0) & (atom_counts < threshold) & space.unknown)
     if not small.size:
         return None
-    if len(equations):
-        _, sigma, right = np.linalg.svd(equations, full_matrices=False)
-        rank = int((sigma > sigma[0] * max(equations.shape) * np.finfo(float).eps * 16).sum())
-        basis = right[:rank]
-        residual = -(basis.T @ basis[:, small])
-        residual[small, np.arange(small.size)] += 1.0
-    else:
-        residual = np.zeros((len(atom_counts), small.size))
-        residual[small, np.arange(small.size)] = 1.0
+    column = np.cumsum(space.unknown) - 1  # each unknown atom's column in the basis
+    residual = -(space.basis.T @ space.basis[:, column[small]])
+    residual[column[small], np.arange(small.size)] += 1.0
     sizes = atom_counts[small].astype(float)
     answer = milp(sizes, integrality=np.ones(small.size), bounds=Bounds(0, 1), constraints=[
         LinearConstraint(residual, -1e-6, 1e-6), LinearConstraint(np.ones(small.size), 1, np.inf),
@@ -248,15 +290,18 @@ def small_derivable_union(equations: np.ndarray, atom_counts: np.ndarray,
 def suppress_over_atoms(counts: Mapping[Hashable, int], members: Mapping[Hashable, Sequence[int]],
                         lines: Iterable[Line], atom_counts: Sequence[int], threshold: int, *,
                         known: Sequence[Sequence[int]] = (),
-                        protected: Sequence[Sequence[int]] = ()) -> set:
+                        protected: Sequence[Sequence[int]] = (),
+                        regions: Sequence[int] | None = None) -> set:
     """Return the cells to hide so that no small group is derivable from what is shown.
 
     `counts`/`members`: the cells this decision may hide and the atoms each sums; `lines`:
     their lines for complementary suppression; `atom_counts`: each atom's size. `known`:
     groups shown by other decisions (equations the reader also has); `protected`: groups
     (as atom lists) that must not become derivable besides every small atom, every union of
-    small atoms under the threshold and every hidden small cell. Each round hides, for each derivable target, the lightest set of shown cells
-    whose hiding leaves it underivable (`protecting_cells`), then completes the lines again;
+    small atoms under the threshold and every hidden small cell. `regions`: a label per atom
+    (e.g. its quarter); a target is first protected by changing atoms of its own regions.
+    Each round hides, for each derivable target, the lightest set of shown cells whose
+    hiding leaves it underivable (`protecting_cells`), then completes the lines again;
     rounds repeat until no target is derivable through these cells.
     """
     lines = [list(line) for line in lines]
@@ -266,8 +311,12 @@ def suppress_over_atoms(counts: Mapping[Hashable, int], members: Mapping[Hashabl
     small_atoms = [[i] for i, n in enumerate(atom_counts) if 0 < n < threshold]
     fixed_targets = incidence(small_atoms + list(protected), width)
     known_rows = incidence(known, width)
+    labels = None if regions is None else np.asarray(regions)
+    if not len(fixed_targets) and not hidden:
+        return hidden  # nothing small anywhere: nothing to protect
+    known_space = RowSpace.of(known_rows)
     # What the other decisions' cells give away alone no choice here can take back.
-    beyond_reach, _ = derivable_targets(known_rows, fixed_targets)
+    beyond_reach = derivable_targets(known_rows, fixed_targets, known_space)
     fixed_targets = fixed_targets[~beyond_reach]
     while True:
         while _complete_lines(counts, lines, hidden, threshold):
@@ -278,29 +327,29 @@ def suppress_over_atoms(counts: Mapping[Hashable, int], members: Mapping[Hashabl
         hidden_cells = [c for c in order if c in hidden and counts[c] < threshold]
         hidden_rows = incidence([members[c] for c in hidden_cells], width)
         if len(known_rows) and len(hidden_rows):
-            reachable = ~derivable_targets(known_rows, hidden_rows)[0]
+            reachable = ~derivable_targets(known_rows, hidden_rows, known_space)
             hidden_rows = hidden_rows[reachable]
         targets = np.vstack([fixed_targets, hidden_rows])
         if not len(targets):
             return hidden
         equations = np.vstack([incidence([members[c] for c in shown], width), known_rows])
-        derivable, coefficients = derivable_targets(equations, targets)
+        space = RowSpace.of(equations)
+        derivable = derivable_targets(equations, targets, space)
         to_hide: set = set()
         shown_rows = incidence([members[c] for c in shown], width)
         weights = np.array([counts[c] + 1.0 for c in shown])
         for i in np.flatnonzero(derivable):
-            if not np.abs(coefficients[i, :len(shown)]).max(initial=0.0) > _TOLERANCE:
-                continue
-            touched = protecting_cells(shown_rows, known_rows, targets[i], weights)
+            region = None if labels is None else np.isin(labels, labels[targets[i] > 0])
+            touched = protecting_cells(shown_rows, known_rows, targets[i], weights, region)
             to_hide.update(c for c, hit in zip(shown, touched) if hit)
             # Later targets are protected against what is still shown.
             weights[touched] = 0.0
         if not to_hide:
-            union = small_derivable_union(equations, np.asarray(atom_counts), threshold)
+            union = small_derivable_union(space, np.asarray(atom_counts), threshold)
             if union is None:
                 return hidden
             row = incidence([union], width)
-            if derivable_targets(known_rows, row)[0].any():
+            if derivable_targets(known_rows, row, known_space).any():
                 return hidden  # given away by the other decisions alone
             fixed_targets = np.vstack([fixed_targets, row])
             continue

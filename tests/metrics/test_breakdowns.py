@@ -100,3 +100,24 @@ def test_a_survey_service_without_parts_is_asked_for_whole_vectors():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_an_attribute_set_with_too_many_atoms_is_hidden_whole_when_anything_in_it_is_small(
+        monkeypatch):
+    from services.metrics.analytics import atoms
+
+    monkeypatch.setattr(atoms, "ATOM_LIMIT", 10)
+    atoms.DECISIONS.clear()
+    SHORTCUTS.clear()
+    small = _source()  # Legal has two a week
+    answer = service.scores(small, survey_id=1, metric="index:ai_trust", period="month",
+                            segment_by="department")
+    assert answer["series"] and all(row["suppressed"] for row in answer["series"])
+    # The totals (fewer atoms) are still decided one by one and shown.
+    totals = service.scores(small, survey_id=1, metric="index:ai_trust", period="month")
+    assert not any(row["suppressed"] for row in totals["series"])
+    large = MemorySource(pulse_survey(), weekly_responses(
+        random.Random(3), date(2026, 1, 5), 8, {"Support": 12, "Sales": 7}))
+    answer = service.scores(large, survey_id=1, metric="index:ai_trust", period="week",
+                            segment_by="department")
+    assert not any(row["suppressed"] for row in answer["series"])

@@ -37,6 +37,10 @@ from shared.periods import period_label
 
 GRANULARITIES = ("week", "month", "quarter", "wave", ALL_TIME)
 CACHE_SIZE = 512
+# Beyond this many atoms the linear algebra takes seconds to minutes (dense SVDs of atoms
+# squared): an attribute set that fine with any small group in it is hidden whole instead,
+# which is safe (it adds no equation) and usually loses little (its cells are mostly small).
+ATOM_LIMIT = 1500
 
 
 @lru_cache(maxsize=8192)
@@ -164,6 +168,10 @@ def decide(rows, attributes: tuple, level: tuple, threshold: int, cache_key: tup
             protected.extend(_small_groups(keys, counts, subset, threshold))
     if any(w for _, w, _ in keys):
         protected.extend(_small_groups(keys, counts, tuple(range(len(level))), threshold))
+    if len(keys) > ATOM_LIMIT and counts.min(initial=threshold) < threshold:
+        decision = Decision(level, cell_counts, frozenset(cell_counts))
+        DECISIONS.put(key, digest, decision)
+        return decision
     lines = []
     for granularity in GRANULARITIES:
         cells = [c for c in cell_counts if granularity_of_label(c[0]) == granularity]
@@ -172,10 +180,17 @@ def decide(rows, attributes: tuple, level: tuple, threshold: int, cache_key: tup
     limits = threadpool_limits(1) if threadpool_limits else contextlib.nullcontext()
     with limits:
         hidden = suppress_over_atoms(cell_counts, members, lines, counts, threshold,
-                                     known=known, protected=protected)
+                                     known=known, protected=protected,
+                                     regions=_quarters(keys))
     decision = Decision(level, cell_counts, frozenset(hidden))
     DECISIONS.put(key, digest, decision)
     return decision
+
+
+def _quarters(keys: list) -> list[int]:
+    """Return a number per atom telling its quarter (atoms of one quarter change together)."""
+    numbers: dict = {}
+    return [numbers.setdefault(piece[2], len(numbers)) for piece, _, _ in keys]
 
 
 def granularity_of_label(label: str) -> str:
