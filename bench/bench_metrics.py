@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_survey import (  # the same gunicorn settings as the survey bench
+from bench.http_load import (  # the same gunicorn settings as the survey bench
     THREADS,
     WORKER_CLASS,
     WORKERS,
