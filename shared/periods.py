@@ -6,6 +6,7 @@ survey service, which knows each wave's window.
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date, timedelta
 
@@ -29,11 +30,12 @@ def period_label(day: date, granularity: str) -> str:
         return day.isoformat()
     if granularity == "week":
         year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d}"
+        return f"{year:04d}-W{week:02d}"
+    # Years are four digits, as the label patterns read them (0001-01, not 1-01).
     if granularity == "month":
-        return f"{day.year}-{day.month:02d}"
+        return f"{day.year:04d}-{day.month:02d}"
     if granularity == "quarter":
-        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+        return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
     raise PeriodError(f"unknown period {granularity!r}; use one of day, week, month, quarter, wave")
 
 
@@ -61,20 +63,21 @@ def period_range(label: str) -> tuple[date, date]:
             start = date.fromisoformat(label)
             return start, start
         year, number = int(match.group(1)), int(match.group(2))
+        # Ends are computed without the following period, which year 9999 does not have.
         if granularity == "week":
             start = date.fromisocalendar(year, number, 1)
-            return start, start + timedelta(days=6)
+            return start, min(start, date.max - timedelta(days=6)) + timedelta(days=6)
         if granularity == "month":
-            start = date(year, number, 1)
-            following = date(year + (number == 12), number % 12 + 1, 1)
-            return start, following - timedelta(days=1)
+            return date(year, number, 1), _month_end(year, number)
         if granularity == "quarter":
-            start = date(year, 3 * number - 2, 1)
-            following = date(year + (number == 4), (3 * number) % 12 + 1, 1)
-            return start, following - timedelta(days=1)
+            return date(year, 3 * number - 2, 1), _month_end(year, 3 * number)
     except ValueError:
         raise PeriodError(f"no such period {label!r}") from None
     raise PeriodError(f"{label!r} is a wave, not a calendar period")
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def period_sort_key(label: str) -> tuple:
