@@ -91,6 +91,46 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
+_driver_sql: dict[tuple[int, str], tuple[str, dict, object]] = {}
+
+
+def driver_execute(conn: Connection, statement, params: dict) -> tuple[list, int]:
+    """Run a Core statement on the DBAPI cursor itself; return (rows, rowcount).
+
+    For the hottest statements: the statement is compiled once per dialect, and the
+    parameters go to the driver as they are (psycopg2 adapts ints, text, bytes, dates and
+    times itself), skipping SQLAlchemy's per-execution work, which costs more CPU than the
+    statement. Errors come out as SQLAlchemy's; a lost connection is invalidated, as
+    `Connection.execute` would, so `retry_on_disconnect` still applies. Drivers that do
+    not take named parameters go through `Connection.execute`.
+    """
+    if conn.dialect.paramstyle != "pyformat":
+        result = conn.execute(statement, params)
+        return (result.all() if result.returns_rows else []), result.rowcount
+    key = (id(statement), conn.dialect.name)
+    entry = _driver_sql.get(key)
+    if entry is None:
+        compiled = statement.compile(dialect=conn.dialect)
+        # The statement is kept with its SQL so that its id is never reused by another.
+        entry = _driver_sql[key] = (str(compiled), dict(compiled.params), statement)
+    sql, defaults, _ = entry
+    values = {**defaults, **params}
+    dbapi_connection = conn.connection.dbapi_connection
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, values)
+        return (cursor.fetchall() if cursor.description else []), cursor.rowcount
+    except conn.dialect.loaded_dbapi.Error as exc:
+        lost = conn.dialect.is_disconnect(exc, dbapi_connection, cursor)
+        if lost:
+            conn.invalidate(exc)
+        raise DBAPIError.instance(sql, values, exc, conn.dialect.loaded_dbapi.Error,
+                                  connection_invalidated=lost, dialect=conn.dialect) from exc
+    finally:
+        if not cursor.closed:
+            cursor.close()
+
+
 def ensure_schema(engine: Engine, schema: str | None) -> None:
     """Create the service's PostgreSQL schema if it does not exist yet."""
     if schema and engine.dialect.name == "postgresql":

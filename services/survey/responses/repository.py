@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from services.survey.respondents.repository import CLAIMS, claim_statement
 from services.survey.tables import buckets, idempotency_keys, responses, segment_combos
+from shared.db import driver_execute
 from shared.summaries import VECTOR_DTYPE, vector_to_bytes
 
 NULL, BACKSLASH = "\\N", "\\"
@@ -97,11 +98,12 @@ def insert_claimed_response(conn: Connection, *, claim: str, claim_params: dict,
     if conn.dialect.name == "postgresql":
         row_params = {f"row_{name}": value for name, value in row.items()}
         row_params["row_answers"] = json.dumps(row["answers"])
-        found = conn.execute(_CLAIMED_RESPONSE[claim], {**claim_params, **row_params, **key}
-                             ).first()
-        if found is None:
+        found, _ = driver_execute(conn, _CLAIMED_RESPONSE[claim],
+                                  {**claim_params, **row_params, **key})
+        if not found:
             return None
-        return found.id, (None if found.n is None else (found.n, found.vector))
+        response_id, n, vector = found[0]
+        return response_id, (None if n is None else (n, vector))
     if conn.execute(claim_statement(claim, conn.dialect.name), claim_params).rowcount != 1:
         return None
     response_id = insert_response(conn, row)
@@ -236,8 +238,8 @@ def add_to_bucket(conn: Connection, *, survey_id: int, day: date, wave_id: int, 
             return
         current = conn.execute(query, key).one()
     total = np.frombuffer(current[1], dtype=VECTOR_DTYPE) + vector
-    conn.execute(_UPDATE_BUCKET, {**key, "new_n": current[0] + n,
-                                  "new_vector": vector_to_bytes(total)})
+    driver_execute(conn, _UPDATE_BUCKET, {**key, "new_n": current[0] + n,
+                                          "new_vector": vector_to_bytes(total)})
 
 
 def fetch_idempotent(conn: Connection, key: str) -> tuple[int, dict] | None:
