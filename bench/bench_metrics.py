@@ -182,7 +182,7 @@ def main() -> int:
             p50, p95, rows = measure(http, gateway, survey)
             figures[size] = p50
             print(f"{size:>9,} responses  loaded by {how:<16} in {seconds:6.1f} s   "
-                  f"p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   ({rows} rows)   {load_average()}",
+                  f"p50 {p50:6.1f} ms   p95 {p95:6.1f} ms   ({rows})   {load_average()}",
                   flush=True)
         print(f"1,000,000 / 10,000 p50 ratio: {figures[SIZES[-1]] / figures[SIZES[0]]:.2f} "
               "(target: under 2; p50 target under 50 ms)")
