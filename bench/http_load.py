@@ -21,7 +21,7 @@ WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "gthread")
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 CLIENTS, PROCESSES = 16, 4
-BODIES_PER_CLIENT = 800
+BODIES_PER_CLIENT = 400
 
 
 def free_port() -> int:
@@ -111,7 +111,7 @@ def load(port: int, path: str, headers: dict, make_body: Callable[[str, int], st
     `make_body(client, i)` returns the i-th body of a client (a module-level function:
     it is sent to the load processes); `tag` keeps clients of different runs apart.
     """
-    start = time.time() + 1.0  # time to make every client's bodies first
+    start = time.time() + 2.0  # time to make every client's bodies first
     jobs = [(port, path, headers, make_body, f"{tag}{w}", CLIENTS // PROCESSES, start,
              start + seconds) for w in range(PROCESSES)]
     with multiprocessing.Pool(PROCESSES) as pool:
