@@ -16,6 +16,7 @@ from shared.http import ServiceClient
 from shared.settings import Settings
 
 DEFINITION_TTL_SECONDS = 30.0
+EMPTY_WINDOW = date(1970, 1, 1)  # before any survey: no response falls on it
 
 
 def make_survey_client(settings: Settings) -> ServiceClient:
@@ -58,7 +59,8 @@ class SurveySource:
             cached = self._definitions.get(survey_id)
         if cached and time.monotonic() - cached[0] < self.ttl:
             return cached[1]
-        survey, _ = self.groups(survey_id, group_by="all")
+        # An empty window: the answer carries the definition, and no bucket is read.
+        survey, _ = self.groups(survey_id, group_by="all", start=EMPTY_WINDOW, end=EMPTY_WINDOW)
         return survey
 
     def groups(self, survey_id: int, *, group_by: str, segment_by: tuple = (),
