@@ -1,10 +1,12 @@
 """Imports in JSON and CSV: every row validated, all stored or none, waves from submitted_at."""
 
 import gc
+import json
 
 import sqlalchemy as sa
 
 from services.survey.responses import imports
+from services.survey.responses.repository import encode_answers
 from tests.survey.conftest import PULSE_ANSWERS
 
 
@@ -129,3 +131,10 @@ def test_an_import_pauses_the_garbage_collector_only_while_it_runs(client, monke
                       json={"responses": [{"submitted_at": "never"}]})
     assert bad.status_code == 422
     assert seen == [False, False] and gc.isenabled()
+
+
+def test_answers_are_encoded_exactly_as_json_dumps_encodes_them():
+    answers = [{"csat": 4, "comment": 'He said "fine", then }, {; tab\there\nnew € 😀 % s \\ \x00'},
+               {"comment": "x", "csat": 5}, {}, {"csat": 4, "comment": "x"},
+               {"nps": True, "csat": None, "k": 1.5}, {"k%s": "%d"}]
+    assert encode_answers(answers) == [json.dumps(a) for a in answers]

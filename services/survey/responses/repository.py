@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import date
+from json.encoder import encode_basestring_ascii as _json_text
 
 import numpy as np
 import sqlalchemy as sa
@@ -134,25 +135,27 @@ def _copy(conn: Connection, statement: str, source) -> None:
         cursor.close()
 
 
-# Answers of many rows are encoded by one `json.dumps` of a list holding this string
-# between them. Split at `}, "\u0000", {`: an unescaped quote cannot occur inside a
-# JSON string, so the pattern only matches between two answers (flat objects).
-_SEPARATOR = "\0"
-_SPLIT = '}, "\\u0000", {'
-
-
 def encode_answers(answers: list[dict]) -> list[str]:
-    """Return `json.dumps` of each answers object, made by one call for the whole list."""
-    if not answers:
-        return []
-    spaced = [_SEPARATOR] * (2 * len(answers) - 1)
-    spaced[::2] = answers
-    texts = json.dumps(spaced)[1:-1].split(_SPLIT)
-    if len(texts) != len(answers):
-        raise ValueError("answers are not flat objects")
-    last = len(texts) - 1
-    return [("" if i == 0 else "{") + text + ("" if i == last else "}")
-            for i, text in enumerate(texts)]
+    """Return `json.dumps` of each answers object, made faster for many of them.
+
+    Answers with the same keys in the same order share one format string; ints print as
+    JSON prints them and text goes through the escaping `json.dumps` itself uses. Any other
+    value (none pass validation) makes that object go through `json.dumps`.
+    """
+    formats: dict[tuple, str] = {}
+    out = []
+    for answer in answers:
+        keys = tuple(answer)
+        form = formats.get(keys)
+        if form is None:
+            form = formats[keys] = "{" + ", ".join(
+                _json_text(key).replace("%", "%%") + ": %s" for key in keys) + "}"
+        try:
+            out.append(form % tuple([value if type(value) is int else _json_text(value)
+                                     for value in answer.values()]))
+        except TypeError:
+            out.append(json.dumps(answer))
+    return out
 
 
 def _copy_chunks(rows: list[tuple], per_chunk: int = 5000):
