@@ -164,10 +164,13 @@ def _copy_chunks(rows: list[tuple], per_chunk: int = 5000):
         chunk = rows[start:start + per_chunk]
         # COPY text format: ASCII-only JSON holds no raw tab or newline; backslashes doubled.
         answers = encode_answers([row[5] for row in chunk])
+        # Rows share few (survey, wave, combination, day) keys: each key's text is made once.
+        prefixes: dict[tuple, str] = {}
         yield "".join(
-            f"{survey_id}\t{wave_id}\t{combo_id}\t{day.isoformat()}\t"
-            f"{stamp.isoformat() if stamp else NULL}\t{text.replace(BACKSLASH, BACKSLASH * 2)}\n"
-            for (survey_id, wave_id, combo_id, day, stamp, _), text in zip(chunk, answers))
+            (prefixes.get(row[:4]) or prefixes.setdefault(
+                row[:4], f"{row[0]}\t{row[1]}\t{row[2]}\t{row[3].isoformat()}\t"))
+            + f"{row[4].isoformat() if row[4] else NULL}\t{text.replace(BACKSLASH, BACKSLASH * 2)}\n"
+            for row, text in zip(chunk, answers))
 
 
 class _ChunkReader:
