@@ -141,23 +141,41 @@ def response_body(survey_id: int | None, client: str, i: int) -> str:
     return json.dumps({"token": token, "answers": ANSWERS})
 
 
-def measure_responses(ports: dict, survey_id: int) -> None:
-    """Single responses through the gateway, straight to survey, and the minimal endpoint.
-
-    Each is warmed up, then measured in two halves, in opposite orders, so that a change
-    in the machine's load during the run weighs on the three alike.
-    """
+def response_runs(ports: dict, survey_id: int) -> dict:
+    """Return the three single-response loads: (port, path, headers, body maker) each."""
     plain = {"Content-Type": "application/json"}
     # Straight to a service, as the gateway calls it; respondents carry no key.
     internal = {**plain, "X-Internal-Token": INTERNAL_TOKEN}
-    runs = {"minimal": (ports["minimal"], "/insert", plain, partial(response_body, None)),
+    return {"minimal": (ports["minimal"], "/insert", plain, partial(response_body, None)),
             "direct": (ports["survey"], "/api/v1/responses", internal,
                        partial(response_body, survey_id)),
             "gateway": (ports["gateway"], "/api/v1/responses", plain,
                         partial(response_body, survey_id))}
+
+
+def warm_up(runs: dict) -> None:
+    """Load every server briefly, not counted: every worker started, pooled connections
+    opened, caches and statements filled, so that no later figure pays for it."""
     for name, run in runs.items():
-        # Warm-up, not counted: pooled connections opened, caches and statements filled.
-        load(*run, tag=f"{name[0]}w", seconds=1.0)
+        load(*run, tag=f"{name[0]}w", seconds=1.5)
+
+
+def settle(dsn: str) -> None:
+    """Vacuum the warm-up's rows now, so that autovacuum does not run beside a measurement."""
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    try:
+        conn.cursor().execute("VACUUM (ANALYZE)")
+    finally:
+        conn.close()
+
+
+def measure_responses(runs: dict) -> None:
+    """Single responses through the gateway, straight to survey, and the minimal endpoint.
+
+    Each is measured in two halves, in opposite orders, so that a change in the machine's
+    load during the run weighs on the three alike.
+    """
     halves: dict[str, list[dict]] = {name: [] for name in runs}
     for half, order in enumerate((list(runs), list(runs)[::-1])):
         for name in order:
@@ -226,10 +244,13 @@ def main() -> int:
             process, ports[role] = start_gunicorn(target, {**env, **extra})
             processes.append(process)
         survey = create_survey(ports["gateway"])
-        # The import first, into a quiet database (as a historical import is): after the
-        # response runs, PostgreSQL's autovacuum would share the two cores with it.
+        # The import before the measured response runs (as a historical import comes
+        # first): after them, PostgreSQL's autovacuum would share the two cores with it.
+        runs = response_runs(ports, survey["id"])
+        warm_up(runs)
+        settle(dsn)
         measure_import(ports["survey"], dsn, survey["id"])
-        measure_responses(ports, survey["id"])
+        measure_responses(runs)
         measure_summaries(ports["survey"], dsn, survey["id"])
         print(f"machine after: {describe_machine()}")
     finally:
