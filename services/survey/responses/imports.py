@@ -72,6 +72,15 @@ def rows_from_json(payload) -> list:
 def rows_from_csv(text: str, survey: dict) -> list[dict]:
     """Return the raw rows of a CSV import: `submitted_at`, segment and question columns."""
     reader = csv.reader(io.StringIO(text))
+    try:
+        return _csv_rows(reader, survey)
+    except csv.Error as exc:
+        # The csv module's own refusals (a bare CR line end, a field past its size limit).
+        raise ValidationError("The CSV file cannot be read.", {
+            "rows": [f"Line {reader.line_num}: {exc}."]}) from None
+
+
+def _csv_rows(reader, survey: dict) -> list[dict]:
     header = next(reader, None)
     if not header:
         raise ValidationError("The CSV file is empty.", {"columns": ["No header row."]})

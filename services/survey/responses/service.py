@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 import marshmallow as ma
@@ -11,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from services.survey.clock import utcnow
 from services.survey.instruments.service import engine_cache, survey_layout
 from services.survey.respondents.service import Respondent, claim_of, resolve_token
+from services.survey.respondents.tokens import token_hash
 from services.survey.responses import repository
 from services.survey.responses.answers import (
     build_answers_schema,
@@ -73,6 +75,11 @@ def submit_response(*, engine: Engine, secret: str, token: str, answers,
     Pooled connections are not pinged before use: one found dead (the database restarted)
     fails its transaction, which stored nothing, and the whole submission is run again.
     """
+    if idempotency_key:
+        # A key replays only what was answered to the same token: two respondents sending
+        # the same key must not get each other's 201 (and lose their own answers).
+        idempotency_key = hashlib.sha256(
+            f"{token_hash(token)}:{idempotency_key}".encode("utf-8", "surrogatepass")).hexdigest()
     return retry_on_disconnect(lambda: _submit(
         engine=engine, secret=secret, token=token, answers=answers,
         idempotency_key=idempotency_key))
