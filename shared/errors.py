@@ -77,6 +77,10 @@ class ValidationError(APIError):
     status = 422
 
 
+class PayloadTooLarge(APIError):
+    status = 413
+
+
 class RateLimited(APIError):
     status = 429
 

@@ -10,7 +10,7 @@ from flask import Flask, Response, g, request
 
 from services.gateway.routing.backends import backend
 from services.gateway.routing.table import forwarded_paths
-from shared.errors import BadRequest
+from shared.errors import BadRequest, PayloadTooLarge
 
 # Request headers a backend needs; everything else (Authorization above all) stays here.
 FORWARDED_REQUEST_HEADERS = ("Content-Type", "Accept", "Accept-Language", "Idempotency-Key",
@@ -40,6 +40,11 @@ SURROGATE_HINT = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 def _request_body() -> bytes:
     """Read the body within the route's limit (413 past it); refuse malformed JSON here."""
     body = request.get_data(cache=False)
+    # A chunked body is cut at the limit without an error; forwarding the cut would store
+    # part of an import. One more byte of the raw stream tells whether it was cut.
+    if (request.content_length is None and len(body) >= (request.max_content_length or 0) > 0
+            and request.environ["wsgi.input"].read(1)):
+        raise PayloadTooLarge("The request body is too large.")
     if body and request.mimetype == "application/json":
         try:
             document = json.loads(body)
