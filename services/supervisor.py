@@ -41,9 +41,9 @@ def port_problem(host: str, port: int) -> str | None:
 
 def gunicorn_command(service: str, host: str, port: int, *, workers: int | None = WORKERS,
                      migrate: bool = False) -> list[str]:
-    """Return the command serving one service with gunicorn (gthread workers)."""
+    """Return the command serving one service with gunicorn (gthread workers, JSON errors)."""
     command = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
-               "--worker-class", "gthread", "--threads", str(THREADS),
+               "--worker-class", "shared.gunicorn_worker.JsonErrorWorker", "--threads", str(THREADS),
                "--timeout", "120", "--graceful-timeout", "10", "--log-level", "warning",
                "--error-logfile", "-"]
     if workers:
