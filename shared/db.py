@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,40 +93,65 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
-_driver_sql: dict[tuple[int, str], tuple[str, dict, object]] = {}
+_prepared: dict[int, tuple] = {}
+_PARAM = re.compile(r"%\((\w+)\)s")
+
+
+def _prepared_form(conn: Connection, statement) -> tuple:
+    """Return (name, PREPARE text, EXECUTE text, default parameters) of a statement."""
+    entry = _prepared.get(id(statement))
+    if entry is None:
+        compiled = statement.compile(dialect=conn.dialect)
+        order: list[str] = []  # parameter names in the order of their $n
+
+        def positional(match: re.Match) -> str:
+            if match[1] not in order:
+                order.append(match[1])
+            return f"${order.index(match[1]) + 1}"
+
+        body = _PARAM.sub(positional, str(compiled))
+        types = ", ".join(compiled.binds[name].type.compile(dialect=conn.dialect) for name in order)
+        # Named after its text: the same in every thread and process that prepares it.
+        name = "tp_" + hashlib.sha1(body.encode()).hexdigest()[:20]
+        # The statement is kept with its forms so that its id is never reused by another.
+        entry = _prepared[id(statement)] = (
+            name, f"PREPARE {name} ({types}) AS {body}",
+            f"EXECUTE {name} ({', '.join(f'%({p})s' for p in order)})",
+            dict(compiled.params), statement)
+    return entry
 
 
 def driver_execute(conn: Connection, statement, params: dict) -> tuple[list, int]:
-    """Run a Core statement on the DBAPI cursor itself; return (rows, rowcount).
+    """Run a Core statement as a PostgreSQL prepared statement; return (rows, rowcount).
 
-    For the hottest statements: the statement is compiled once per dialect, and the
-    parameters go to the driver as they are (psycopg2 adapts ints, text, bytes, dates and
-    times itself), skipping SQLAlchemy's per-execution work, which costs more CPU than the
-    statement. Errors come out as SQLAlchemy's; a lost connection is invalidated, as
-    `Connection.execute` would, so `retry_on_disconnect` still applies. Drivers that do
-    not take named parameters go through `Connection.execute`.
+    For the hottest statements: each is prepared once per session (parsed and planned
+    once, not at every call), and the parameters go to psycopg2 as they are (it adapts
+    ints, text, bytes, dates and times itself), skipping SQLAlchemy's per-execution work,
+    which costs more CPU than the statement. Errors come out as SQLAlchemy's; a lost
+    connection is invalidated, as `Connection.execute` would, so `retry_on_disconnect`
+    still applies. Other databases go through `Connection.execute`.
     """
-    if conn.dialect.paramstyle != "pyformat":
+    if conn.dialect.name != "postgresql" or conn.dialect.paramstyle != "pyformat":
         result = conn.execute(statement, params)
         return (result.all() if result.returns_rows else []), result.rowcount
-    key = (id(statement), conn.dialect.name)
-    entry = _driver_sql.get(key)
-    if entry is None:
-        compiled = statement.compile(dialect=conn.dialect)
-        # The statement is kept with its SQL so that its id is never reused by another.
-        entry = _driver_sql[key] = (str(compiled), dict(compiled.params), statement)
-    sql, defaults, _ = entry
+    name, prepare, execute, defaults, _ = _prepared_form(conn, statement)
     values = {**defaults, **params}
+    # The session's prepared statements: kept with the pooled connection, and forgotten
+    # with it when it is replaced (PREPARE outlives a rolled-back transaction).
+    prepared = conn.connection.info.setdefault("trustpulse_prepared", set())
     dbapi_connection = conn.connection.dbapi_connection
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute(sql, values)
+        if name not in prepared:
+            cursor.execute(prepare)
+            prepared.add(name)
+        cursor.execute(execute, values)
         return (cursor.fetchall() if cursor.description else []), cursor.rowcount
     except conn.dialect.loaded_dbapi.Error as exc:
         lost = conn.dialect.is_disconnect(exc, dbapi_connection, cursor)
         if lost:
             conn.invalidate(exc)
-        raise DBAPIError.instance(sql, values, exc, conn.dialect.loaded_dbapi.Error,
+        raise DBAPIError.instance(execute, values, exc, conn.dialect.loaded_dbapi.Error,
                                   connection_invalidated=lost, dialect=conn.dialect) from exc
     finally:
         if not cursor.closed:
