@@ -8,7 +8,7 @@ import gc
 import io
 import threading
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 
 import marshmallow as ma
 import numpy as np
@@ -126,9 +126,10 @@ def _fast_time(value) -> datetime | None:
     if type(value) is not str:
         return None
     try:
-        return as_utc(datetime.fromisoformat(value))
+        at = datetime.fromisoformat(value)
     except ValueError:
         return None
+    return at if at.tzinfo is UTC else as_utc(at)  # "...Z" is UTC already
 
 
 def _envelope(row, allowed: frozenset, now: datetime) -> tuple | None:
@@ -201,6 +202,8 @@ def _row_errors(*, engine: Engine, survey: dict, row, now: datetime, out: list) 
 
 
 def _wave_finder(waves: list[dict]):
+    if not waves:
+        return lambda at: 0
     waves = sorted(waves, key=lambda w: w["opens_at"])
     starts = [w["opens_at"] for w in waves]
 
