@@ -73,7 +73,10 @@ def submit_response(*, engine: Engine, secret: str, token: str, answers,
     """Store one response given with a token; return (status, body).
 
     Pooled connections are not pinged before use: one found dead (the database restarted)
-    fails its transaction, which stored nothing, and the whole submission is run again.
+    fails its transaction and the whole submission is run again on a new one. Only a
+    connection lost during COMMIT leaves it unknown whether the first attempt was stored;
+    the retry then finds the token spent (409), or, with an Idempotency-Key, answers as
+    the stored attempt did.
     """
     if idempotency_key:
         # A key replays only what was answered to the same token: two respondents sending
