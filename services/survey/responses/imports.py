@@ -9,6 +9,7 @@ import io
 import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import repeat
 
 import marshmallow as ma
 import numpy as np
@@ -225,19 +226,20 @@ def import_responses(*, engine: Engine, survey_id: int, rows: list, label: str) 
              for r in clean for items in (tuple(r["segment"].items()),)]
     combos = combo_ids_for(engine=engine, survey_id=survey_id, keys=sorted(set(texts)))
     wave_of = _wave_finder(survey_waves(engine=engine, survey_id=survey_id))
-    keep_time = survey["kind"] != EMPLOYEE  # employee responses keep the day only
+    times = [row["submitted_at"] for row in clean]
+    days = [at.date() for at in times]
+    wave_ids = [wave_of(at) for at in times]
+    combo_ids = [combos[text] for text in texts]
     bucket_index: dict[tuple, int] = {}
-    groups = np.empty(len(clean), dtype=np.int64)
-    stored = []
-    for i, (row, text) in enumerate(zip(clean, texts)):
-        at = row["submitted_at"]
-        day, wave_id, combo_id = at.date(), wave_of(at), combos[text]
-        groups[i] = bucket_index.setdefault((day, wave_id, combo_id), len(bucket_index))
-        stored.append((survey_id, wave_id, combo_id, day, at if keep_time else None,
-                       row["answers"]))
+    groups = np.fromiter((bucket_index.setdefault(key, len(bucket_index))
+                          for key in zip(days, wave_ids, combo_ids)),
+                         dtype=np.int64, count=len(clean))
+    # Employee responses keep the day only.
+    stamps = repeat(None) if survey["kind"] == EMPLOYEE else times
+    answers = [row["answers"] for row in clean]
+    stored = list(zip(repeat(survey_id), wave_ids, combo_ids, days, stamps, answers))
     layout = survey_layout(engine=engine, survey=survey)
-    vectors = bucket_vectors(layout, [r["answers"] for r in clean], groups, len(bucket_index),
-                             columns)
+    vectors = bucket_vectors(layout, answers, groups, len(bucket_index), columns)
     counts = np.bincount(groups, minlength=len(bucket_index))
     entries = {key: (int(counts[g]), vectors[g]) for key, g in bucket_index.items()}
     for attempt in range(3):
