@@ -189,17 +189,28 @@ def measure_responses(runs: dict) -> None:
     print(f"  ratio gateway  {gateway['rps'] / base['rps']:8.0%}", flush=True)
 
 
-def measure_import(port: int, dsn: str, survey_id: int) -> None:
-    """Import rows over HTTP beside a plain COPY of the same rows."""
+def measure_import(port: int, dsn: str, survey_ids: list[int]) -> None:
+    """Import rows over HTTP beside a plain COPY of the same rows, alternately, best of each.
+
+    Each import goes to a survey of its own, so that every one starts from no buckets.
+    """
     rows = import_rows(IMPORT_ROWS)
-    copy_rate = plain_copy(dsn, rows)
-    status, result, seconds = call(port, "POST", f"/api/v1/surveys/{survey_id}/responses/import",
-                                   json.dumps({"responses": rows}))
-    assert status == 201, result
-    print(f"import of {IMPORT_ROWS:,} rows (JSON over HTTP, validated, with summaries):")
-    print(f"  survey service   {IMPORT_ROWS / seconds:8.0f} rows/s ({seconds:.2f} s)")
-    print(f"  plain COPY       {copy_rate:8.0f} rows/s")
-    print(f"  ratio            {IMPORT_ROWS / seconds / copy_rate:8.0%} (target >= 40%)", flush=True)
+    body = json.dumps({"responses": rows})
+    copies, imports = [], []
+    for survey_id in survey_ids:
+        copies.append(IMPORT_ROWS / plain_copy(dsn, rows))
+        status, result, seconds = call(port, "POST",
+                                       f"/api/v1/surveys/{survey_id}/responses/import", body)
+        assert status == 201, result
+        imports.append(seconds)
+    ours, copy = IMPORT_ROWS / min(imports), IMPORT_ROWS / min(copies)
+    print(f"import of {IMPORT_ROWS:,} rows (JSON over HTTP, validated, with summaries), "
+          f"best of {len(survey_ids)}:")
+    print(f"  survey service   {ours:8.0f} rows/s "
+          f"({', '.join(f'{s:.2f}' for s in imports)} s)")
+    print(f"  plain COPY       {copy:8.0f} rows/s "
+          f"({', '.join(f'{s:.2f}' for s in copies)} s)")
+    print(f"  ratio            {ours / copy:8.0%} (target >= 40%)", flush=True)
 
 
 def measure_summaries(port: int, dsn: str, survey_id: int) -> None:
@@ -249,7 +260,8 @@ def main() -> int:
         runs = response_runs(ports, survey["id"])
         warm_up(runs)
         settle(dsn)
-        measure_import(ports["survey"], dsn, survey["id"])
+        measure_import(ports["survey"], dsn,
+                       [survey["id"], create_survey(ports["gateway"])["id"]])
         measure_responses(runs)
         measure_summaries(ports["survey"], dsn, survey["id"])
         print(f"machine after: {describe_machine()}")
