@@ -217,7 +217,8 @@ def measure_summaries(port: int, dsn: str, survey_id: int) -> None:
     """Read a year of buckets by week and segment: whole vectors, then one index's part."""
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         cur.execute("ANALYZE survey.summary_buckets")
-        cur.execute("SELECT count(*) FROM survey.summary_buckets")
+        cur.execute("SELECT count(*) FROM survey.summary_buckets WHERE survey_id = %s",
+                    (survey_id,))
         buckets = cur.fetchone()[0]
     path = f"/internal/surveys/{survey_id}/summaries?group_by=week&segment_by=handled_by"
     print(f"summaries of {buckets:,} buckets by week and segment (median of 15):")
