@@ -27,12 +27,24 @@ from itertools import combinations
 
 import numpy as np
 from scipy import sparse
+from scipy.linalg import null_space
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 MINIMUM_THRESHOLD = 3
 DEFAULT_THRESHOLD = 5
 
 Line = Sequence[Hashable]
+
+# Work bounds, counted in solver nodes and rounds rather than seconds, so that every process
+# reaches the same decision on the same counts whatever the load: a breakdown whose
+# suppression cannot be settled within them is hidden whole.
+MILP_NODE_LIMIT = 200
+MAX_ROUNDS = 40
+MAX_UNION_FREEDOM = 12
+
+
+class SuppressionUndecided(Exception):
+    """The safe suppression of a breakdown could not be settled within the work bounds."""
 
 
 def primary_suppression(counts: Mapping[Hashable, int], threshold: int) -> set:
@@ -209,12 +221,33 @@ def small_derivable_union(space: RowSpace, atom_counts: np.ndarray,
     column = np.cumsum(space.unknown) - 1  # each unknown atom's column in the basis
     residual = -(space.basis.T @ space.basis[:, column[small]])
     residual[column[small], np.arange(small.size)] += 1.0
+    # A derivable union is a 0/1 vector in the null space of the residual. Atoms outside
+    # the support of that null space are 0 in every such vector, so the programme only
+    # needs the others, constrained by an orthonormal basis of the residual's row space:
+    # a handful of variables and rows instead of every small atom and every unknown.
+    null = null_space(residual, rcond=1e-9)
+    if not null.shape[1]:
+        return None  # the small atoms' residuals are independent: no union is derivable
+    if null.shape[1] > MAX_UNION_FREEDOM:
+        # So many small atoms depend on each other that unions would be protected one at a
+        # time for hundreds of rounds: a breakdown this sparse is hidden whole instead.
+        raise SuppressionUndecided("too many small atoms depend on each other")
+    support = np.flatnonzero(np.abs(null).max(axis=1) > 1e-9)
+    _, singular, rows = np.linalg.svd(residual[:, support], full_matrices=False)
+    rows = rows[singular > 1e-9 * max(singular.max(initial=0.0), 1.0)]
+    small = small[support]
     sizes = atom_counts[small].astype(float)
-    answer = milp(sizes, integrality=np.ones(small.size), bounds=Bounds(0, 1), constraints=[
-        LinearConstraint(residual, -1e-6, 1e-6), LinearConstraint(np.ones(small.size), 1, np.inf),
-        LinearConstraint(sizes, 0, threshold - 1)])
-    if answer.status != 0 or answer.x is None:
+    constraints = [LinearConstraint(np.ones(small.size), 1, np.inf),
+                   LinearConstraint(sizes, 0, threshold - 1)]
+    if len(rows):
+        constraints.append(LinearConstraint(rows, -1e-7, 1e-7))
+    answer = milp(sizes, integrality=np.ones(small.size), bounds=Bounds(0, 1),
+                  constraints=constraints,
+                  options={"node_limit": MILP_NODE_LIMIT, "presolve": True})
+    if answer.status == 2:  # infeasible: no small union is derivable
         return None
+    if answer.x is None:
+        raise SuppressionUndecided("no answer within the node limit")
     return small[answer.x > 0.5].tolist()
 
 
@@ -249,7 +282,7 @@ def suppress_over_atoms(counts: Mapping[Hashable, int], members: Mapping[Hashabl
     # What the other decisions' cells give away alone no choice here can take back.
     beyond_reach = derivable_targets(known_rows, fixed_targets, known_space)
     fixed_targets = fixed_targets[~beyond_reach]
-    while True:
+    for _ in range(MAX_ROUNDS):
         while _complete_lines(counts, lines, hidden, threshold):
             pass
         shown = [c for c in order if c not in hidden]
@@ -285,3 +318,4 @@ def suppress_over_atoms(counts: Mapping[Hashable, int], members: Mapping[Hashabl
             fixed_targets = np.vstack([fixed_targets, row])
             continue
         hidden |= to_hide
+    raise SuppressionUndecided(f"not settled in {MAX_ROUNDS} rounds")

@@ -121,3 +121,21 @@ def test_an_attribute_set_with_too_many_atoms_is_hidden_whole_when_anything_in_i
     answer = service.scores(large, survey_id=1, metric="index:ai_trust", period="week",
                             segment_by="department")
     assert not any(row["suppressed"] for row in answer["series"])
+
+
+def test_a_breakdown_whose_suppression_cannot_be_settled_is_hidden_whole(monkeypatch):
+    from services.metrics.analytics import atoms
+    from shared.anonymity import SuppressionUndecided
+
+    def undecided(*args, **kwargs):
+        raise SuppressionUndecided("work bound reached")
+
+    monkeypatch.setattr(atoms, "suppress_over_atoms", undecided)
+    atoms.DECISIONS.clear()
+    SHORTCUTS.clear()
+    answer = service.scores(_source(), survey_id=1, metric="index:ai_trust", period="month",
+                            segment_by="department")
+    assert answer["series"] and all(row["suppressed"] and row["n"] is None
+                                    for row in answer["series"])
+    atoms.DECISIONS.clear()
+    SHORTCUTS.clear()

@@ -32,7 +32,7 @@ except ImportError:  # optional: without it BLAS may use every core on small mat
     threadpool_limits = None
 
 from services.metrics.analytics.selectors import ALL_TIME, time_parents
-from shared.anonymity import breakdown_lines, suppress_over_atoms
+from shared.anonymity import SuppressionUndecided, breakdown_lines, suppress_over_atoms
 from shared.periods import period_label
 
 GRANULARITIES = ("week", "month", "quarter", "wave", ALL_TIME)
@@ -178,10 +178,13 @@ def decide(rows, attributes: tuple, level: tuple, threshold: int, cache_key: tup
         lines.extend(breakdown_lines(cells, time_parents, len(level)))
     # These matrices are small: BLAS threads cost more than they save, on a shared machine most.
     limits = threadpool_limits(1) if threadpool_limits else contextlib.nullcontext()
-    with limits:
-        hidden = suppress_over_atoms(cell_counts, members, lines, counts, threshold,
-                                     known=known, protected=protected,
-                                     regions=_quarters(keys))
+    try:
+        with limits:
+            hidden = suppress_over_atoms(cell_counts, members, lines, counts, threshold,
+                                         known=known, protected=protected,
+                                         regions=_quarters(keys))
+    except SuppressionUndecided:
+        hidden = set(cell_counts)  # hiding every cell of this level gives nothing away
     decision = Decision(level, cell_counts, frozenset(hidden))
     DECISIONS.put(key, digest, decision)
     return decision
