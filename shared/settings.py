@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
 
 SERVICES = ("gateway", "survey", "metrics")
 
@@ -75,7 +75,7 @@ class Settings:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
         """Read settings from `environ` (default: the process environment), then apply overrides."""
         env = os.environ if environ is None else environ
         mode = env.get("TRUSTPULSE_ENV", "development")
@@ -107,7 +107,7 @@ class Settings:
         )
         return replace(settings, **overrides).checked()
 
-    def checked(self) -> "Settings":
+    def checked(self) -> Settings:
         """Fill development secrets, refuse missing secrets in production."""
         secrets_needed = {
             "internal_token": "TRUSTPULSE_INTERNAL_TOKEN",

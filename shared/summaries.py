@@ -12,8 +12,9 @@ Python ints, merged exactly and associatively.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -116,7 +117,7 @@ class SummaryLayout:
             total += self.encode(answers)
         return total
 
-    def decode(self, n: int, vec: Iterable[int]) -> "Summary":
+    def decode(self, n: int, vec: Iterable[int]) -> Summary:
         """Return the `Summary` value of a response count and its vector."""
         v = [int(c) for c in vec]
         if len(v) != self.size:
@@ -145,7 +146,7 @@ class SummaryLayout:
             cross=tuple(tuple(row) for row in cross),
         )
 
-    def empty_summary(self) -> "Summary":
+    def empty_summary(self) -> Summary:
         """Return the summary of no responses."""
         return self.decode(0, self.empty())
 
@@ -173,7 +174,7 @@ class Summary:
     sums: tuple
     cross: tuple
 
-    def merge(self, other: "Summary") -> "Summary":
+    def merge(self, other: Summary) -> Summary:
         """Return the summary of both sets of responses (exact, associative, commutative)."""
         if self.variables != other.variables or self.hist.keys() != other.hist.keys():
             raise ValueError("cannot merge summaries of different survey definitions")

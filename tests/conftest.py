@@ -12,7 +12,6 @@ import os
 import threading
 import uuid
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
