@@ -38,7 +38,9 @@ def test_csv_rows_of_the_wrong_width_are_422_naming_the_row(fuzz):
 def test_csv_the_csv_module_cannot_parse_is_a_client_error_not_500(fuzz):
     bare_cr = (HEADER + ROW).replace("\r\n", "\r")
     huge_field = HEADER + "2026-09-01T10:00:00Z,chat,3,5,a," + "x" * 200_000 + "\r\n"
-    for text in (bare_cr, huge_field):
+    # An unterminated quote would otherwise swallow the rest of the file into one field.
+    open_quote = HEADER + '2026-09-01T10:00:00Z,chat,3,5,a,"never closed\r\n' + ROW
+    for text in (bare_cr, huge_field, open_quote):
         error = assert_error(_import_csv(fuzz, text), 422, "validation_error")
         assert error["details"]["rows"][0].startswith("Line ")
 

@@ -187,6 +187,10 @@ def test_roles_unknown_surveys_and_a_survey_service_that_is_down(suite, admin_he
                 **params).status_code == 200
     assert _get(suite, {}, survey_id, "scores", **params).status_code == 401
     assert _get(suite, admin_headers, 9999, "scores", **params).status_code == 404
+    assert suite.client.get("/api/v1/surveys/9999/snapshots",
+                            headers=admin_headers).status_code == 404
+    assert suite.client.get(f"/api/v1/surveys/{survey_id}/snapshots",
+                            headers=admin_headers).status_code == 200
     suite.stop("survey")
     down = _get(suite, admin_headers, survey_id + 1, "scores", **params)
     assert down.status_code == 503

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 import threading
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import requests
@@ -127,6 +127,7 @@ def test_snapshot_refresh_stores_every_index_score(app, engine):
                                segment_by="department")
     assert written == len(expected["series"]) + len(by_dept["series"])
     token = app.config["TRUSTPULSE_SETTINGS"].internal_token
+    app.extensions["trustpulse_survey_source"] = source  # the survey the route checks exists
     client = app.test_client()
     page = client.get("/api/v1/surveys/1/snapshots?limit=500",
                       headers={"X-Internal-Token": token}).json
@@ -180,6 +181,9 @@ def test_the_scheduler_persists_its_named_jobs(engine):
     try:
         names = sorted(job.id for job in scheduler.get_jobs())
         assert names == sorted(scheduled.JOB_INTERVALS)
+        # Each job first runs soon after start-up, not one whole interval later.
+        soon = datetime.now(UTC) + timedelta(seconds=scheduled.FIRST_RUN_DELAY_SECONDS + 5)
+        assert all(job.next_run_time <= soon for job in scheduler.get_jobs())
     finally:
         scheduler.shutdown(wait=False)
     import sqlalchemy as sa

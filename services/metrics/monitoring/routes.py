@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -30,4 +31,7 @@ class Snapshots(MethodView):
     @blp.response(200)
     def get(self, query, survey_id):
         """The latest stored index scores of a survey."""
+        # An unknown survey is 404 here as on every analytics endpoint (the survey
+        # service answers for it; its definition is cached).
+        current_app.extensions["trustpulse_survey_source"].definition(survey_id)
         return service.list_snapshots(engine=get_engine(), survey_id=survey_id, **query)

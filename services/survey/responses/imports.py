@@ -72,7 +72,7 @@ def rows_from_json(payload) -> list:
 
 def rows_from_csv(text: str, survey: dict) -> list[dict]:
     """Return the raw rows of a CSV import: `submitted_at`, segment and question columns."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), strict=True)
     try:
         return _csv_rows(reader, survey)
     except csv.Error as exc:
