@@ -50,7 +50,8 @@ def test_a_pulse_survey_can_be_answered_with_the_keyboard_alone(suite, admin_hea
     else:
         pytest.fail("Tabbing never reached the submit button")
     assert len(answered) >= 11  # every closed question of the template
-    page.keyboard.press("Enter")
+    with page.expect_navigation():  # the form's POST, answered by the thanks page
+        page.keyboard.press("Enter")
     page.wait_for_load_state()
     screenshot(page, "respondent-thanks")
     assert "thank" in page.content().lower()
