@@ -110,13 +110,13 @@ def database_check(engine: Engine) -> Callable[[], tuple[bool, str | None]]:
 
 
 def init_database(app: Flask, service: str, settings: Settings, migrations_dir,
-                  *, migrate: bool = True) -> Engine:
+                  *, migrate: bool = True, pre_ping: bool = True) -> Engine:
     """Create the service's engine, bring its schema to head, and keep it on the app."""
     from shared.db import make_engine
     from shared.migrations import upgrade
 
     url, schema = settings.database_for(service)
-    engine = make_engine(url, schema, pool_size=settings.db_pool_size)
+    engine = make_engine(url, schema, pool_size=settings.db_pool_size, pre_ping=pre_ping)
     if migrate:
         upgrade(migrations_dir, engine, service, schema)
     app.extensions["trustpulse_engine"] = engine

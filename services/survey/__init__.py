@@ -7,9 +7,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy.engine import Engine
 
-from shared.app import build_app, database_check, register_probes
-from shared.db import make_engine
-from shared.migrations import upgrade
+from shared.app import build_app, database_check, init_database, register_probes
 from shared.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -20,27 +18,15 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fla
     settings = settings or Settings.from_env()
     # Bodies are limited to 1 MiB; the import endpoint raises its own limit to 50 MiB.
     app, api = build_app(__name__, "survey", settings)
-    engine = init_survey_database(app, settings, migrate=migrate)
+    # Connections are not pinged at each checkout: that is one more round trip per
+    # response, a fifth of a response's time under load (measured); the response path
+    # retries on a connection found dead instead, and the readiness probe retries once.
+    engine = init_database(app, "survey", settings, MIGRATIONS, migrate=migrate,
+                           pre_ping=False)
     register_blueprints(app, api)
     register_probes(app, {"database": database_check(engine)})
     register_scheduler(app, settings, engine)
     return app
-
-
-def init_survey_database(app: Flask, settings: Settings, *, migrate: bool) -> Engine:
-    """Create the service's engine, bring its schema to head, and keep it on the app.
-
-    Unlike `shared.app.init_database`, connections are not pinged at each checkout: that
-    is one more round trip per response, a fifth of a response's time under load
-    (measured); the response path retries on a connection found dead instead, and the
-    readiness probe retries once before saying the database is down.
-    """
-    url, schema = settings.database_for("survey")
-    engine = make_engine(url, schema, pool_size=settings.db_pool_size, pre_ping=False)
-    if migrate:
-        upgrade(MIGRATIONS, engine, "survey", schema)
-    app.extensions["trustpulse_engine"] = engine
-    return engine
 
 
 def register_blueprints(app: Flask, api) -> None:
