@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from flask import Flask, g, request
 
-from services.gateway.keys.service import authenticate
+from services.gateway.keys.service import authenticate, identity_of
 from services.gateway.ratelimit import FixedWindowLimiter, retry_after_header
 from services.gateway.routing.table import index_routes, normalise
 from shared.app import get_engine
 from shared.errors import Forbidden, RateLimited, Unauthorized
 from shared.settings import Settings
+
+# The WSGI environ entry through which the dashboard calls the API as its signed-in key.
+SESSION_KEY_ID = "trustpulse.session_key_id"
 
 
 def bearer_key() -> str | None:
@@ -49,6 +52,16 @@ def init_access_control(app: Flask, settings: Settings, routes) -> FixedWindowLi
                                   headers={"Retry-After": retry_after_header(wait)})
         if route.public:
             return
+        session_key_id = request.environ.get(SESSION_KEY_ID)
+        if session_key_id is not None:
+            # An in-process call of the dashboard for its signed-in user: the session holds
+            # the key's id, never the key. WSGI environ keys with a dot cannot be sent over
+            # HTTP (headers arrive as HTTP_*), so only this process can set it.
+            identity = identity_of(get_engine(), key_id=int(session_key_id))
+            if identity is None:
+                raise Unauthorized("The API key has been revoked.")
+            _check_role(identity, route)
+            return
         key = bearer_key()
         if key is None:
             raise Unauthorized("An API key is required (Authorization: Bearer <key>).",
@@ -57,11 +70,14 @@ def init_access_control(app: Flask, settings: Settings, routes) -> FixedWindowLi
         if identity is None:
             raise Unauthorized("The API key is not valid or has been revoked.",
                                headers={"WWW-Authenticate": "Bearer"})
-        if identity["role"] not in route.roles:
-            raise Forbidden(f"The {identity['role']} role may not do this.",
-                            {"role": identity["role"],
-                             "allowed_roles": sorted(route.roles)})
-        g.api_key = identity
-        return
+        _check_role(identity, route)
 
     return limiter
+
+
+def _check_role(identity: dict, route) -> None:
+    """Refuse an identity whose role the route does not allow; remember it otherwise."""
+    if identity["role"] not in route.roles:
+        raise Forbidden(f"The {identity['role']} role may not do this.",
+                        {"role": identity["role"], "allowed_roles": sorted(route.roles)})
+    g.api_key = identity

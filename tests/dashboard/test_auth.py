@@ -82,3 +82,24 @@ def test_a_tampered_cookie_is_not_a_session(browser_client):
     cookie = browser_client.get_cookie("tp_dashboard", path="/dashboard")
     browser_client.set_cookie("tp_dashboard", cookie.value[:-2] + "xx", path="/dashboard")
     assert browser_client.get("/dashboard/").status_code == 302
+
+
+def test_the_session_cookie_names_the_key_without_holding_it(browser_client):
+    import base64
+
+    response = sign_in(browser_client, ADMIN_KEY)
+    value = _cookie_header(response).split(";", 1)[0].split("=", 1)[1]
+    payload = value.split(".", 1)[0]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    assert ADMIN_KEY.encode() not in decoded and ADMIN_KEY not in value
+    assert b"key_id" in decoded
+    assert browser_client.get("/dashboard/").status_code == 200
+
+
+def test_the_session_channel_cannot_be_reached_over_http(browser_client):
+    # The dashboard's in-process calls carry the key id in the WSGI environ; a header of
+    # the same name arrives as HTTP_..., so it authenticates nothing.
+    answer = browser_client.get("/api/v1/surveys",
+                                headers={"trustpulse.session_key_id": "1",
+                                         "Trustpulse-Session-Key-Id": "1"})
+    assert answer.status_code == 401

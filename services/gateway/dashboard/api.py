@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from flask import current_app, g, request
 from werkzeug.test import Client
 
+from services.gateway.access import SESSION_KEY_ID
+
 
 class SignedOut(Exception):
     """The session's key is no longer valid (revoked or unknown)."""
@@ -36,20 +38,32 @@ class Answer:
 
 
 class PublicApi:
-    """GET requests to the gateway's public API with one API key."""
+    """GET requests to the gateway's public API as one API key.
 
-    def __init__(self, key: str):
+    At sign-in the key itself is checked (`key`); afterwards the session holds only the
+    key's id (`key_id`), which reaches the gateway's access check through the WSGI environ
+    of this in-process call, where no outside request can put it.
+    """
+
+    def __init__(self, *, key: str | None = None, key_id: int | None = None):
         self.key = key
+        self.key_id = key_id
         self.client = Client(current_app._get_current_object())
 
     def get(self, path: str, **params) -> Answer:
         """Fetch a public path; raise `SignedOut` when the key is refused as unknown."""
-        headers = {"Authorization": f"Bearer {self.key}", "Accept": "application/json"}
+        headers = {"Accept": "application/json"}
+        environ = {"REMOTE_ADDR": request.remote_addr or ""}
+        if self.key is not None:
+            headers["Authorization"] = f"Bearer {self.key}"
+        else:
+            environ[SESSION_KEY_ID] = str(self.key_id)
         if g.get("request_id"):
             headers["X-Request-ID"] = g.request_id
         response = self.client.get(path, headers=headers,
-                              query_string={k: v for k, v in params.items() if v is not None},
-                              environ_base={"REMOTE_ADDR": request.remote_addr or ""})
+                                   query_string={k: v for k, v in params.items()
+                                                 if v is not None},
+                                   environ_base=environ)
         body = response.get_json(silent=True)
         answer = Answer(response.status_code, body if isinstance(body, dict) else {})
         if answer.status == 401:

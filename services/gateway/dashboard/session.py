@@ -1,4 +1,7 @@
-"""The dashboard's session: a signed, HttpOnly, SameSite cookie holding the signed-in key.
+"""The dashboard's session: a signed, HttpOnly, SameSite cookie naming the signed-in key.
+
+It holds the key's id, not the key: a leaked cookie gives away no credential, and it stops
+working with its key (revocation is checked on every call, by id).
 
 The cookie is signed with the suite's secret key and expires after `LIFETIME`, both in the
 browser and when read back. Script cannot read it (HttpOnly), other sites do not send it on
@@ -67,14 +70,15 @@ def check_csrf() -> None:
         raise CsrfRejected()
 
 
-def signed_in_key() -> str | None:
-    """Return the API key of the signed-in user, if any."""
-    return current_session().get("key")
+def signed_in_key() -> int | None:
+    """Return the id of the signed-in user's API key, if any (the key itself is never kept)."""
+    key_id = current_session().get("key_id")
+    return key_id if isinstance(key_id, int) else None
 
 
-def sign_in(key: str) -> None:
-    """Start a fresh session for `key` (a new CSRF token too)."""
-    _replace({"key": key, "csrf": secrets.token_urlsafe(32)})
+def sign_in(key_id: int) -> None:
+    """Start a fresh session for the key with this id (a new CSRF token too)."""
+    _replace({"key_id": key_id, "csrf": secrets.token_urlsafe(32)})
 
 
 def sign_out() -> None:

@@ -16,6 +16,8 @@ from services.gateway.dashboard.session import (
     sign_out,
     signed_in_key,
 )
+from services.gateway.keys.service import authenticate
+from shared.app import get_engine
 
 blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard",
                       template_folder="templates", static_folder="static")
@@ -58,10 +60,10 @@ def _require_csrf_on_posts():
 
 
 def _api() -> PublicApi:
-    key = signed_in_key()
-    if key is None:
+    key_id = signed_in_key()
+    if key_id is None:
         raise NotSignedIn()
-    return PublicApi(key)
+    return PublicApi(key_id=key_id)
 
 
 @blueprint.get("/login")
@@ -85,7 +87,7 @@ def login_submit():
         error = "This API key is not valid."
     else:
         try:
-            answer = PublicApi(key).get("/api/v1/surveys", limit=1)
+            answer = PublicApi(key=key).get("/api/v1/surveys", limit=1)
         except SignedOut:
             answer = None
         if answer is None:
@@ -96,7 +98,7 @@ def login_submit():
             error = answer.message
     if error:
         return render_template("dashboard/login.html", error=error, note=None), 401
-    sign_in(key)
+    sign_in(authenticate(get_engine(), key=key)["id"])
     return redirect(url_for("dashboard.surveys"), 303)
 
 

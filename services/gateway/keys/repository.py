@@ -49,6 +49,14 @@ def find_active_by_hash(engine: Engine, key_hash: str) -> dict | None:
     return dict(row) if row else None
 
 
+def find_active_by_id(engine: Engine, key_id: int) -> dict | None:
+    """Return id and role of the key with this id, unless it has been revoked."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(api_keys.c.id, api_keys.c.role).where(
+            api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))).mappings().first()
+    return dict(row) if row else None
+
+
 def list_keys(engine: Engine, *, limit: int, after_id: int | None) -> list[dict]:
     """Return up to `limit` keys in id order, starting after `after_id`."""
     query = sa.select(*_PUBLIC_COLUMNS).order_by(api_keys.c.id).limit(limit)

@@ -60,6 +60,11 @@ def authenticate(engine: Engine, *, key: str) -> dict | None:
     return repository.find_active_by_hash(engine, hash_key(key))
 
 
+def identity_of(engine: Engine, *, key_id: int) -> dict | None:
+    """Return id and role of an unrevoked key by its id (for sessions that hold no key)."""
+    return repository.find_active_by_id(engine, key_id)
+
+
 def ensure_bootstrap_admin(engine: Engine, *, key: str) -> bool:
     """Store the configured admin key (hashed) unless it is already known; say if stored.
 
