@@ -136,5 +136,9 @@ def test_an_import_pauses_the_garbage_collector_only_while_it_runs(client, monke
 def test_answers_are_encoded_exactly_as_json_dumps_encodes_them():
     answers = [{"csat": 4, "comment": 'He said "fine", then }, {; tab\there\nnew € 😀 % s \\ \x00'},
                {"comment": "x", "csat": 5}, {}, {"csat": 4, "comment": "x"},
-               {"nps": True, "csat": None, "k": 1.5}, {"k%s": "%d"}]
+               {"nps": True, "csat": None, "k": 1.5}, {"k%s": "%d"},
+               # Lone surrogates (JSON bodies can carry them), line separators, control
+               # characters, non-ASCII and quoted keys, ints of any size.
+               {"é\"k": "\ud800 \udfff \u2028\u2029 \x7f\x1f\r\x08\x0c", "n": -(2 ** 70)},
+               {"csat": 0, "comment": ""}, {"nps": 10, "comment": "\u00e9" * 3 + "\uffff"}]
     assert encode_answers(answers) == [json.dumps(a) for a in answers]
