@@ -61,13 +61,20 @@ class BatchArrays:
         return self.fields[name]
 
     def to_dicts(self) -> list[dict]:
-        """Return one JSON-ready dict per cell (flattened in C order)."""
+        """Return one JSON-ready dict per cell (flattened in C order); counts stay integers."""
         flat = {k: np.asarray(v).ravel() for k, v in self.fields.items()}
         reasons = self.reason.ravel()
         return [
-            {**{k: finite_or_none(v[i]) for k, v in flat.items()}, "reason": reasons[i]}
+            {**{k: _json_value(v[i]) for k, v in flat.items()}, "reason": reasons[i]}
             for i in range(reasons.size)
         ]
+
+
+def _json_value(value) -> int | float | None:
+    """Return a count as an int (like the scalar results' ``n``), anything else finite or None."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return int(value)
+    return finite_or_none(value)
 
 
 def batch_mean_estimates(counts, values, confidence: float = 0.95) -> BatchArrays:
