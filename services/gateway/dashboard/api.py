@@ -38,26 +38,20 @@ class Answer:
 
 
 class PublicApi:
-    """GET requests to the gateway's public API as one API key.
+    """GET requests to the gateway's public API as one API key, named by its id.
 
-    At sign-in the key itself is checked (`key`); afterwards the session holds only the
-    key's id (`key_id`), which reaches the gateway's access check through the WSGI environ
-    of this in-process call, where no outside request can put it.
+    The id reaches the gateway's access check through the WSGI environ of this in-process
+    call, where no outside request can put it; the key itself is never needed here.
     """
 
-    def __init__(self, *, key: str | None = None, key_id: int | None = None):
-        self.key = key
+    def __init__(self, *, key_id: int):
         self.key_id = key_id
         self.client = Client(current_app._get_current_object())
 
     def get(self, path: str, **params) -> Answer:
         """Fetch a public path; raise `SignedOut` when the key is refused as unknown."""
         headers = {"Accept": "application/json"}
-        environ = {"REMOTE_ADDR": request.remote_addr or ""}
-        if self.key is not None:
-            headers["Authorization"] = f"Bearer {self.key}"
-        else:
-            environ[SESSION_KEY_ID] = str(self.key_id)
+        environ = {"REMOTE_ADDR": request.remote_addr or "", SESSION_KEY_ID: str(self.key_id)}
         if g.get("request_id"):
             headers["X-Request-ID"] = g.request_id
         response = self.client.get(path, headers=headers,

@@ -83,13 +83,17 @@ def login_submit():
     if not key:
         error = "Enter an API key."
     elif not (key.isascii() and key.isprintable()):
-        # Keys are URL-safe text; anything else cannot be one, nor go into a header.
+        # Keys are URL-safe text; anything else cannot be one.
         error = "This API key is not valid."
     else:
-        try:
-            answer = PublicApi(key=key).get("/api/v1/surveys", limit=1)
-        except SignedOut:
-            answer = None
+        # One lookup of the key; its role is then checked by the API, as every later call's.
+        identity = authenticate(get_engine(), key=key)
+        answer = None
+        if identity:
+            try:
+                answer = PublicApi(key_id=identity["id"]).get("/api/v1/surveys", limit=1)
+            except SignedOut:
+                pass  # revoked since the lookup
         if answer is None:
             error = "This API key is not valid."
         elif answer.status == 403:
@@ -98,7 +102,7 @@ def login_submit():
             error = answer.message
     if error:
         return render_template("dashboard/login.html", error=error, note=None), 401
-    sign_in(authenticate(get_engine(), key=key)["id"])
+    sign_in(identity["id"])
     return redirect(url_for("dashboard.surveys"), 303)
 
 
