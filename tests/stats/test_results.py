@@ -13,7 +13,14 @@ from services.metrics.stats import (
     mean_estimate,
     welch_t_test,
 )
-from services.metrics.stats.results import Drivers, Estimate, GroupTest, finite_or_none
+from services.metrics.stats.results import (
+    Driver,
+    Drivers,
+    Estimate,
+    GroupTest,
+    Trend,
+    finite_or_none,
+)
 
 
 def test_finite_or_none_drops_nan_and_infinity():
@@ -26,8 +33,12 @@ def test_finite_or_none_drops_nan_and_infinity():
 
 def test_to_dict_never_carries_nan():
     estimate = Estimate("mean", 3, float("nan"), math.inf, None, 0.95, "t", "zero_variance")
-    test = GroupTest("welch_t", 1, 2, 1.0, math.nan, None, math.inf, None, "hedges_g", math.nan)
-    for result in (estimate, test, Drivers(0, math.nan)):
+    test = GroupTest("welch_t", 1, 2, 1.0, math.nan, None, math.inf, None, "hedges_g", math.nan,
+                     df=math.inf, z=-math.inf)
+    trend = Trend(3, 1, math.nan, math.inf, math.nan, math.nan, -math.inf, math.nan,
+                  "no trend", 0.05)
+    drivers = Drivers(4, math.nan, (Driver("q1", math.nan, math.inf),))
+    for result in (estimate, test, trend, drivers):
         json.dumps(result.to_dict(), allow_nan=False)
 
 
