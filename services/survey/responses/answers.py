@@ -15,6 +15,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from services.survey.schema_base import BaseSchema
+from shared.summaries import is_required
 
 TEXT_MAX = 2000
 RANGES = {"likert5": (1, 5), "scale11": (0, 10)}
@@ -33,7 +34,7 @@ class StrictInteger(fields.Integer):
 
 
 def _field_for(question: dict) -> fields.Field:
-    required = bool(question.get("required", question["type"] != "text"))
+    required = is_required(question)
     common = {"required": required, "allow_none": not required}
     qtype = question["type"]
     if qtype in RANGES:
@@ -70,7 +71,7 @@ def fast_answers_check(survey: dict) -> Callable[[Any], bool]:
     required = set()
     for q in survey["questions"]:
         qtype = q["type"]
-        if q.get("required", qtype != "text"):
+        if is_required(q):
             required.add(q["key"])
         if qtype in RANGES:
             low, high = RANGES[qtype]
@@ -102,7 +103,7 @@ def answer_columns(survey: dict) -> Callable[[list], dict[str, list] | None]:
     specs = []
     for q in survey["questions"]:
         qtype = q["type"]
-        required = bool(q.get("required", qtype != "text"))
+        required = is_required(q)
         if qtype in RANGES:
             low, high = RANGES[qtype]
             specs.append((q["key"], int, frozenset(range(low, high + 1)), required))
