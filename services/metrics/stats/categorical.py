@@ -14,7 +14,7 @@ from scipy import stats
 
 from .comparisons import aligned_counts, empty_group_reason
 from .estimates import nps_counts
-from .moments import HistogramLike, histogram_items
+from .moments import HistogramLike, option_counts
 from .results import GroupTest
 
 
@@ -71,13 +71,8 @@ def share_test(hist_a: HistogramLike, hist_b: HistogramLike,
     ----------
     Fleiss, Levin & Paik (2003), ch. 3.
     """
-    chosen = set(options)
-
-    def count(hist):
-        values, counts = histogram_items(hist)
-        return sum(c for v, c in zip(values, counts) if v in chosen), sum(counts)
-
-    return two_proportion_z_test(*count(hist_a), *count(hist_b))
+    return two_proportion_z_test(*option_counts(hist_a, options),
+                                 *option_counts(hist_b, options))
 
 
 def nps_difference_test(hist_a: HistogramLike, hist_b: HistogramLike) -> GroupTest:

@@ -10,7 +10,7 @@ import math
 
 from scipy import stats
 
-from .moments import HistogramLike, histogram_items, power_sums
+from .moments import HistogramLike, histogram_items, is_numeric, power_sums
 from .results import GroupTest
 
 
@@ -116,7 +116,7 @@ def aligned_counts(hist_a: HistogramLike, hist_b: HistogramLike):
     values_b, counts_b = histogram_items(hist_b)
     merged = dict.fromkeys(values_a + values_b)
     values = tuple(merged)
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+    if is_numeric(values):
         values = tuple(sorted(values))
     a, b = dict(zip(values_a, counts_a)), dict(zip(values_b, counts_b))
     return values, [a.get(v, 0) for v in values], [b.get(v, 0) for v in values]
@@ -155,7 +155,7 @@ def mann_whitney_test(hist_a: HistogramLike, hist_b: HistogramLike) -> GroupTest
     """
     values, counts_a, counts_b = aligned_counts(hist_a, hist_b)
     n_a, n_b = sum(counts_a), sum(counts_b)
-    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    numeric = is_numeric(values)
     mean_a = sum(v * c for v, c in zip(values, counts_a)) / n_a if numeric and n_a else None
     mean_b = sum(v * c for v, c in zip(values, counts_b)) / n_b if numeric and n_b else None
     diff = mean_b - mean_a if mean_a is not None and mean_b is not None else None

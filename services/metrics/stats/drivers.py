@@ -94,8 +94,8 @@ def driver_analysis(moments: Moments, predictors: Sequence, outcome, reverse=())
     items = [outcome] if isinstance(outcome, (str, int)) else list(outcome)
     signs = [-1 if r else 1 for r in reverse_flags(items, reverse)]
     out_pos = [moments.position(item) for item in items]
-    names = [moments.variables[moments.position(p)] for p in predictors]
     pred_pos = [moments.position(p) for p in predictors]
+    names = [moments.variables[j] for j in pred_pos]
     n = moments.n
 
     def empty(reason):

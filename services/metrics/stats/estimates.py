@@ -11,7 +11,7 @@ from collections.abc import Collection
 
 from scipy import stats
 
-from .moments import HistogramLike, histogram_items, power_sums
+from .moments import HistogramLike, histogram_items, option_counts, power_sums
 from .results import Estimate
 
 DEFAULT_CONFIDENCE = 0.95
@@ -177,10 +177,7 @@ def share_estimate(successes: int, n: int,
 def option_share_estimate(hist: HistogramLike, options: Collection,
                           confidence: float = DEFAULT_CONFIDENCE) -> Estimate:
     """Share of respondents whose answer is in ``options``, with a Wilson interval."""
-    values, counts = histogram_items(hist)
-    chosen = set(options)
-    successes = sum(c for v, c in zip(values, counts) if v in chosen)
-    return share_estimate(successes, sum(counts), confidence)
+    return share_estimate(*option_counts(hist, options), confidence)
 
 
 def top2_estimate(hist: HistogramLike, confidence: float = DEFAULT_CONFIDENCE) -> Estimate:

@@ -20,6 +20,11 @@ from typing import Any
 HistogramLike = Mapping[Any, int] | tuple[Sequence[Any], Sequence[int]]
 
 
+def is_numeric(values) -> bool:
+    """Return whether every value is a number (an int or float, not a bool)."""
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
 def histogram_items(hist: HistogramLike) -> tuple[tuple, tuple[int, ...]]:
     """Return ``(values, counts)`` of a histogram, counts as Python ints.
 
@@ -35,7 +40,7 @@ def histogram_items(hist: HistogramLike) -> tuple[tuple, tuple[int, ...]]:
     counts = tuple(int(c) for c in counts)
     if any(c < 0 for c in counts):
         raise ValueError("histogram counts cannot be negative")
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+    if is_numeric(values):
         order = sorted(range(len(values)), key=values.__getitem__)
         values = tuple(values[i] for i in order)
         counts = tuple(counts[i] for i in order)
@@ -52,6 +57,13 @@ def power_sums(hist: HistogramLike) -> tuple[int, int | float, int | float]:
     s1 = sum(v * c for v, c in zip(values, counts))
     s2 = sum(v * v * c for v, c in zip(values, counts))
     return n, s1, s2
+
+
+def option_counts(hist: HistogramLike, options) -> tuple[int, int]:
+    """Return ``(answers in options, all answers)`` of a histogram."""
+    values, counts = histogram_items(hist)
+    chosen = set(options)
+    return sum(c for v, c in zip(values, counts) if v in chosen), sum(counts)
 
 
 @dataclass(frozen=True)
