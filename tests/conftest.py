@@ -92,6 +92,25 @@ def settings_factory(backend, tmp_path, request):
         engine.dispose()
 
 
+@pytest.fixture
+def service_app(settings_factory):
+    """Return a function making a service's app (``create_app``) on the test's database.
+
+    ``service_app(create_app, **settings_overrides)``; every app's engine is disposed at
+    teardown.
+    """
+    apps = []
+
+    def make(create_app, **overrides):
+        application = create_app(settings_factory(**overrides))
+        apps.append(application)
+        return application
+
+    yield make
+    for application in apps:
+        application.extensions["trustpulse_engine"].dispose()
+
+
 class ServerThread:
     """A real HTTP server for one app, on an ephemeral loopback port, in a thread."""
 

@@ -10,13 +10,10 @@ FACTORIES = {"survey": survey_app, "metrics": metrics_app, "gateway": gateway_ap
 
 
 @pytest.fixture(params=sorted(FACTORIES))
-def app(request, settings_factory):
+def app(request, service_app):
     # Backends nobody listens on: the gateway's readiness must not depend on what runs here.
     nowhere = "http://127.0.0.1:9"
-    application = FACTORIES[request.param](settings_factory(survey_url=nowhere,
-                                                            metrics_url=nowhere))
-    yield application
-    application.extensions["trustpulse_engine"].dispose()
+    return service_app(FACTORIES[request.param], survey_url=nowhere, metrics_url=nowhere)
 
 
 def test_healthz_and_readyz_answer_ok(app):
