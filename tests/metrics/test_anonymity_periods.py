@@ -206,3 +206,24 @@ def test_new_responses_are_decided_afresh_not_served_from_the_cache():
     weeks = service.scores(source, survey_id=1, metric="index:ai_trust", period="week")
     # Ten people on Mar 30-31 now: no week needs hiding any more.
     assert all(not r["suppressed"] for r in weeks["series"])
+
+
+def test_a_wave_response_stored_between_the_reads_makes_the_days_read_again():
+    class ArrivingSource(MemorySource):
+        """Stores a new wave response on a new day right after the first day totals."""
+
+        arrived = False
+
+        def groups(self, survey_id, **query):
+            answer = super().groups(survey_id, **query)
+            if query["group_by"] == "day" and query.get("wave") is None and not self.arrived:
+                self.arrived = True
+                self.responses.append(response(date(2026, 3, 13), {"department": "Late"},
+                                               answers(random.Random(9)), wave=1))
+            return answer
+
+    base = _wave_source(4)
+    source = ArrivingSource(base.survey, base.responses)
+    answer = service.scores(source, survey_id=1, metric="index:ai_trust", period="wave",
+                            segment_by="department")
+    assert {"department": "Late"} in [r["segment"] for r in answer["series"]]

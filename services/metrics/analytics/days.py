@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from services.metrics.analytics.atoms import day_labels
+from shared.errors import Unavailable
 from shared.summaries import SummaryLayout
 
 
@@ -51,13 +52,32 @@ def threshold_counts(n: np.ndarray, vectors: np.ndarray, layout: SummaryLayout,
     return vectors[:, offset:offset + len(options)].sum(axis=1)
 
 
+READ_ATTEMPTS = 3
+
+
+class _ReadsDisagree(Exception):
+    """A wave's days hold responses the days' totals, read just before, did not."""
+
+
 def fetch_days(source, survey_id: int, attributes: tuple, count: str | None,
                parts: tuple = ()) -> tuple:
     """Return (survey, layout, `DayRows`) of every day of a survey over `attributes`.
 
     Waves are fetched one by one so that each day's responses split into each wave's and
-    those in no wave (the day's total minus the waves').
+    those in no wave (the day's total minus the waves'). Responses stored between those
+    reads can leave a wave with more than its day's total: the days are read again.
     """
+    for _ in range(READ_ATTEMPTS):
+        try:
+            return _read_days(source, survey_id, attributes, count, parts)
+        except _ReadsDisagree:
+            continue
+    raise Unavailable("Responses keep arriving while the days are read; try again.",
+                      {"service": "survey"})
+
+
+def _read_days(source, survey_id: int, attributes: tuple, count: str | None,
+               parts: tuple) -> tuple:
     survey, groups = source.groups(survey_id, group_by="day", segment_by=attributes,
                                    parts=parts)
     layout = SummaryLayout(survey)
@@ -71,7 +91,9 @@ def fetch_days(source, survey_id: int, attributes: tuple, count: str | None,
                                        wave=wave["id"], parts=parts)
         matrix = group_vectors(wave_groups, layout, parts)
         for i, (g, v) in enumerate(zip(wave_groups, group_values(wave_groups, attributes))):
-            j = position[(g["period"], v)]
+            j = position.get((g["period"], v))
+            if j is None or g["n"] > outside_n[j]:
+                raise _ReadsDisagree
             outside_n[j] -= g["n"]
             outside[j] -= matrix[i]
             pieces.append(day_labels(g["period"]))
