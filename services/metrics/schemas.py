@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from services.metrics.analytics.selectors import PERIODS
+
 
 class BaseSchema(ma.Schema):
     """Refuses unknown query parameters."""
@@ -12,8 +14,7 @@ class BaseSchema(ma.Schema):
         unknown = ma.RAISE
 
 
-PERIOD = ma.validate.OneOf(("week", "month", "quarter", "wave"),
-                           error="use one of week, month, quarter, wave")
+PERIOD = ma.validate.OneOf(PERIODS, error=f"use one of {', '.join(PERIODS)}")
 
 
 class ScoresQuerySchema(BaseSchema):

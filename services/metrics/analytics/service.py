@@ -8,6 +8,9 @@ from datetime import date
 from services.metrics.analytics.cells import in_range, load_breakdown, selected_cell, selected_cells
 from services.metrics.analytics.metrics import histogram_question, parse_metric, text_question
 from services.metrics.analytics.selectors import (
+    ALL_TIME,
+    PERIODS,
+    Selector,
     parse_segment_by,
     parse_segment_filter,
     parse_selector,
@@ -52,7 +55,7 @@ def _estimate_rows(cells: list, metric) -> list[dict]:
 
 
 def _check_period(period: str, field: str = "period") -> str:
-    if period not in ("week", "month", "quarter", "wave"):
+    if period not in PERIODS:
         raise ValidationError("Bad period.", {field: ["use one of week, month, quarter, wave"]})
     return period
 
@@ -185,9 +188,8 @@ def trend(source, *, survey_id: int, metric: str, period: str, segment: str | No
     fixed = parse_segment_filter([p for p in (segment or "").split(";") if p], survey, "segment")
     attributes = tuple(a for a, _ in fixed)
     values = tuple(v for _, v in fixed)
-    whole = selected_cell(source, survey_id, parse_selector(
-        ";".join(f"segment:{a}={v}" for a, v in fixed), survey, "segment"),
-        count=parsed.count_key, parts=parsed.parts)
+    whole = selected_cell(source, survey_id, Selector(None, ALL_TIME, fixed),
+                          count=parsed.count_key, parts=parsed.parts)
     base = {"metric": metric, "period": period, "segment": dict(fixed)}
     if whole.hidden:
         return {**base, "periods": None, "labels": [], "values": [], "mann_kendall": {
