@@ -44,18 +44,28 @@ def refresh_snapshots(*, engine: Engine, source, now: datetime | None = None) ->
     now = now or utcnow()
     written = 0
     for item in active_surveys(source):
-        survey = source.definition(item["id"])
-        rows = []
-        for index in survey.get("indices", []):
-            metric = f"index:{index['key']}"
-            for segment_by in _segmentations(survey):
-                answer = analytics.scores(source, survey_id=item["id"], metric=metric,
-                                          period=_alert_period(survey), segment_by=segment_by)
-                rows.extend({"metric": metric, "period_kind": answer["period"], **row}
-                            for row in answer["series"])
+        try:
+            rows = _snapshot_rows(source, item["id"])
+        except APIError as exc:  # keep the survey's last snapshots; the others still refresh
+            log.warning("scores of survey %s unavailable: %s", item["id"], exc.message)
+            continue
         repository.replace_snapshots(engine, item["id"], rows, now)
         written += len(rows)
     return written
+
+
+def _snapshot_rows(source, survey_id: int) -> list[dict]:
+    """Return the index scores of one survey as snapshot rows, hidden as `scores` hides them."""
+    survey = source.definition(survey_id)
+    rows = []
+    for index in survey.get("indices", []):
+        metric = f"index:{index['key']}"
+        for segment_by in _segmentations(survey):
+            answer = analytics.scores(source, survey_id=survey_id, metric=metric,
+                                      period=_alert_period(survey), segment_by=segment_by)
+            rows.extend({"metric": metric, "period_kind": answer["period"], **row}
+                        for row in answer["series"])
+    return rows
 
 
 def detect_deteriorations(*, engine: Engine, source, webhook: bool,
