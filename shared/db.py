@@ -148,14 +148,24 @@ def driver_execute(conn: Connection, statement, params: dict) -> tuple[list, int
         cursor.execute(execute, values)
         return (cursor.fetchall() if cursor.description else []), cursor.rowcount
     except conn.dialect.loaded_dbapi.Error as exc:
-        lost = conn.dialect.is_disconnect(exc, dbapi_connection, cursor)
-        if lost:
-            conn.invalidate(exc)
-        raise DBAPIError.instance(execute, values, exc, conn.dialect.loaded_dbapi.Error,
-                                  connection_invalidated=lost, dialect=conn.dialect) from exc
+        raise driver_error(conn, exc, cursor, execute, values) from exc
     finally:
         if not cursor.closed:
             cursor.close()
+
+
+def driver_error(conn: Connection, exc: Exception, cursor, statement: str,
+                 params) -> DBAPIError:
+    """Return the SQLAlchemy error for a driver error raised on one of `conn`'s cursors.
+
+    As `Connection.execute` would: a lost connection is invalidated (so that
+    `retry_on_disconnect` applies), and e.g. a unique violation is an `IntegrityError`.
+    """
+    lost = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+    if lost:
+        conn.invalidate(exc)
+    return DBAPIError.instance(statement, params, exc, conn.dialect.loaded_dbapi.Error,
+                               connection_invalidated=lost, dialect=conn.dialect)
 
 
 def ensure_schema(engine: Engine, schema: str | None) -> None:

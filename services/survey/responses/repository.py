@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from services.survey.respondents.repository import CLAIMS, claim_statement
 from services.survey.tables import buckets, idempotency_keys, responses, segment_combos
-from shared.db import driver_execute
+from shared.db import driver_error, driver_execute
 from shared.summaries import VECTOR_DTYPE, vector_to_bytes
 
 NULL, BACKSLASH = "\\N", "\\"
@@ -127,12 +127,18 @@ def insert_responses(conn: Connection, rows: list[tuple]) -> None:
 
 
 def _copy(conn: Connection, statement: str, source) -> None:
-    """Run `COPY ... FROM STDIN` reading `source` (text, or a file-like object)."""
+    """Run `COPY ... FROM STDIN` reading `source` (text, or a file-like object).
+
+    Driver errors come out as SQLAlchemy's: the import retries on an `IntegrityError`.
+    """
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         cursor.copy_expert(statement, io.StringIO(source) if isinstance(source, str) else source)
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise driver_error(conn, exc, cursor, statement, None) from exc
     finally:
-        cursor.close()
+        if not cursor.closed:
+            cursor.close()
 
 
 def encode_answers(answers: list[dict]) -> list[str]:
