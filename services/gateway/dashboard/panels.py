@@ -71,28 +71,29 @@ def _scores(api: PublicApi, survey_id: int, metric: str, choice: Choice) -> Answ
                    segment_by=by)
 
 
-def significant_changes(api: PublicApi, survey_id: int, metric: str, choice: Choice) -> list:
-    """Rows of `changes` (by the chosen attribute) whose BH-adjusted p is below 0.05."""
-    answer = api.get(f"/api/v1/surveys/{survey_id}/changes", metric=metric,
-                     period=choice.period, segment_by=choice.by)
+def _significant_items(api: PublicApi, survey_id: int, metric: str, period: str,
+                       segment_by: str | None) -> list[dict]:
+    """Rows of `changes` whose BH-adjusted p is below 0.05 (none when the API refuses)."""
+    answer = api.get(f"/api/v1/surveys/{survey_id}/changes", metric=metric, period=period,
+                     segment_by=segment_by)
     if not answer.ok:
         return []
     return [item for item in answer.body.get("items", [])
             if item.get("p_adjusted") is not None and item["p_adjusted"] < SIGNIFICANCE]
 
 
+def significant_changes(api: PublicApi, survey_id: int, metric: str, choice: Choice) -> list:
+    """Rows of `changes` (by the chosen attribute) whose BH-adjusted p is below 0.05."""
+    return _significant_items(api, survey_id, metric, choice.period, choice.by)
+
+
 def _change_markers(api: PublicApi, survey_id: int, metric: str, choice: Choice) -> frozenset:
     """Periods of the shown group whose change from the period before is significant."""
-    answer = api.get(f"/api/v1/surveys/{survey_id}/changes", metric=metric,
-                     period=choice.period, segment_by=choice.by if choice.group else None)
-    marked = set()
-    for item in answer.body.get("items", []) if answer.ok else []:
-        segment = item.get("segment") or {}
-        if choice.group and segment.get(choice.by) != choice.group:
-            continue
-        if item.get("p_adjusted") is not None and item["p_adjusted"] < SIGNIFICANCE:
-            marked.add(item["b"]["period"])
-    return frozenset(marked)
+    items = _significant_items(api, survey_id, metric, choice.period,
+                               choice.by if choice.group else None)
+    return frozenset(item["b"]["period"] for item in items
+                     if not choice.group
+                     or (item.get("segment") or {}).get(choice.by) == choice.group)
 
 
 def trend_panel(api: PublicApi, survey_id: int, metric: str, title: str, choice: Choice, *,
