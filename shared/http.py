@@ -40,6 +40,9 @@ class ServiceClient:
             # A proxy may want no read retries: each would add a whole read timeout.
             read=retries if read_retries is None else read_retries,
             status=retries,
+            # Errors that are neither connect nor read errors (TLS failures mid-exchange) are
+            # retried by urllib3 whatever the method: none, so a POST cannot go twice.
+            other=0,
             backoff_factor=0.1,
             status_forcelist=(502, 503, 504),
             allowed_methods=IDEMPOTENT_METHODS,
@@ -61,7 +64,7 @@ class ServiceClient:
             headers[REQUEST_ID_HEADER] = request_id
         kwargs.setdefault("timeout", self.timeout)
         if method.upper() not in IDEMPOTENT_METHODS:
-            # A POST must never be replayed: no retry on read errors or statuses.
+            # Following a 307/308 would send the body again, to wherever it points.
             kwargs.setdefault("allow_redirects", False)
         try:
             return self.session.request(method, self.base_url + path, headers=headers, **kwargs)
