@@ -112,7 +112,8 @@ def project_atoms(pieces: list, waves: list, values: list, counts, positions: tu
     return keys, np.array([totals[k] for k in keys], dtype=np.int64)
 
 
-def _digest(keys: list, counts: np.ndarray, threshold: int) -> str:
+def counts_digest(keys: list, counts: np.ndarray, threshold: int) -> str:
+    """Return a digest of cells (or atoms), their counts and the threshold they are judged by."""
     text = repr((threshold, keys, counts.tolist())).encode()
     return hashlib.blake2b(text, digest_size=16).hexdigest()
 
@@ -149,7 +150,7 @@ def decide(rows, attributes: tuple, level: tuple, threshold: int, cache_key: tup
     """
     positions = tuple(attributes.index(a) for a in level)
     keys, counts = project_atoms(rows.pieces, rows.waves, rows.values, rows.counts, positions)
-    digest = _digest(keys, counts, threshold)
+    digest = counts_digest(keys, counts, threshold)
     key = cache_key + (level,)
     cached = DECISIONS.get(key, digest)
     if cached is not None:

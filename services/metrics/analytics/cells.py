@@ -8,7 +8,6 @@ returned.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +15,13 @@ from functools import cached_property
 
 import numpy as np
 
-from services.metrics.analytics.atoms import DecisionCache, decide, granularity_of_label, period_of
+from services.metrics.analytics.atoms import (
+    DecisionCache,
+    counts_digest,
+    decide,
+    granularity_of_label,
+    period_of,
+)
 from services.metrics.analytics.days import (
     fetch_days,
     group_values,
@@ -130,8 +135,7 @@ def load_breakdown(source, survey_id: int, *, granularity: str, attributes: tupl
         sums = group_vectors(groups, layout, parts)
         threshold = int(survey[threshold_key])
         cache_key = (survey_id, count, threshold_key, attributes, granularity)
-        digest = hashlib.blake2b(repr((threshold, keys, n.tolist())).encode(),
-                                 digest_size=16).hexdigest()
+        digest = counts_digest(keys, n, threshold)
         decision = SHORTCUTS.get(cache_key, digest)
     if decision is None:
         survey, layout, rows = fetch_days(source, survey_id, attributes, count, parts)
