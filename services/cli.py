@@ -39,6 +39,7 @@ def suite_environment(environ: dict[str, str]) -> dict[str, str]:
                            if name not in stored})
             path.parent.mkdir(parents=True, exist_ok=True)
             path.touch(mode=0o600)
+            path.chmod(0o600)  # a file left by an older run may be readable by others
             path.write_text(json.dumps(stored, indent=2))
         env.update({name: stored[name] for name in missing})
     return env

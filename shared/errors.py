@@ -107,14 +107,15 @@ class ErrorSchema(ma.Schema):
     error = ma.fields.Nested(ErrorDetailSchema, required=True)
 
 
-def error_body(status: int, message: str, details: dict | None = None, code: str | None = None) -> dict:
-    """Return the JSON error document for a status."""
+def error_body(status: int, message: str, details: dict | None = None, code: str | None = None,
+               *, request_id: str | None = None) -> dict:
+    """Return the JSON error document for a status (request id: given, or the request's)."""
     return {
         "error": {
             "code": code or CODES.get(status, "error"),
             "message": message,
             "details": details or {},
-            "request_id": g.get("request_id"),
+            "request_id": request_id if request_id is not None else g.get("request_id"),
         }
     }
 

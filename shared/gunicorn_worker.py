@@ -15,16 +15,15 @@ import uuid
 from gunicorn import util
 from gunicorn.workers.gthread import ThreadWorker
 
-from shared.errors import CODES
+from shared.errors import CODES, error_body
 
 
 def json_error_response(status: int, reason: str, message: str) -> bytes:
     """Return the raw HTTP answer gunicorn sends for an error found before the app."""
     request_id = uuid.uuid4().hex
     code = CODES.get(status) or ("bad_request" if status < 500 else "internal_error")
-    body = json.dumps({"error": {
-        "code": code, "message": f"{reason}: {message}" if message else reason,
-        "details": {}, "request_id": request_id}}).encode()
+    body = json.dumps(error_body(status, f"{reason}: {message}" if message else reason,
+                                 code=code, request_id=request_id)).encode()
     head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
             f"X-Request-ID: {request_id}\r\n\r\n")

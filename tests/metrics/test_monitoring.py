@@ -37,10 +37,8 @@ def _dropping_source() -> ListedSource:
 
 
 @pytest.fixture
-def app(settings_factory):
-    application = create_app(settings_factory())
-    yield application
-    application.extensions["trustpulse_engine"].dispose()
+def app(service_app):
+    return service_app(create_app)
 
 
 @pytest.fixture

@@ -10,11 +10,9 @@ from services.survey import create_app
 
 
 @pytest.fixture
-def app(settings_factory):
+def app(service_app):
     """The survey app on the test's database, scheduler off."""
-    application = create_app(settings_factory())
-    yield application
-    application.extensions["trustpulse_engine"].dispose()
+    return service_app(create_app)
 
 
 @pytest.fixture
