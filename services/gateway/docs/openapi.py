@@ -7,8 +7,10 @@ another service is renamed `<Service><Name>`, with its references rewritten.
 
 from __future__ import annotations
 
+import contextvars
 import copy
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 from services.gateway.routing.backends import probe_timeout
 from services.gateway.routing.table import index_routes, normalise
@@ -32,6 +34,20 @@ def fetch_document(client: ServiceClient) -> dict | None:
         return response.json()
     except ValueError:
         return None
+
+
+def fetch_documents(clients: Mapping[str, ServiceClient]) -> dict[str, dict | None]:
+    """Return each backend's OpenAPI document (None if it does not answer), asked at once.
+
+    The calls run side by side, so a slow backend costs one probe timeout, not one per backend.
+    """
+    if not clients:
+        return {}
+    with ThreadPoolExecutor(max_workers=len(clients), thread_name_prefix="openapi") as pool:
+        # Each call runs in a copy of the caller's context: the request id travels with it.
+        futures = {name: pool.submit(contextvars.copy_context().run, fetch_document, client)
+                   for name, client in clients.items()}
+    return {name: future.result() for name, future in futures.items()}
 
 
 def _rewrite_refs(node, renames: Mapping[str, str]):

@@ -4,18 +4,36 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template
 
-from services.gateway.docs.openapi import HTTP_METHODS, fetch_document, merge_documents
+from services.gateway.docs.cache import SuiteDocumentCache
+from services.gateway.docs.openapi import HTTP_METHODS, fetch_documents, merge_documents
 from services.gateway.routing.backends import BACKENDS, backend
 
 bp = Blueprint("docs", __name__, template_folder="templates")
+CACHE = "trustpulse_docs_cache"
+
+
+@bp.record_once
+def _init_cache(state) -> None:
+    state.app.extensions[CACHE] = SuiteDocumentCache()
 
 
 def suite_document() -> dict:
-    """Return the merged document of the gateway and whichever backends answer."""
+    """Return the merged document of the gateway and whichever backends answer.
+
+    A complete document is reused for a short while; one missing a backend is made anew on
+    every request, so the docs are whole again as soon as the backend is back.
+    """
+    cache = current_app.extensions[CACHE]
+    document = cache.fresh()
+    if document is not None:
+        return document
     api = current_app.extensions["trustpulse_api"]
     routes = current_app.extensions["trustpulse_routes"]
-    documents = {name: fetch_document(backend(name)) for name in BACKENDS}
-    return merge_documents(api.spec.to_dict(), documents, routes)
+    documents = fetch_documents({name: backend(name) for name in BACKENDS})
+    document = merge_documents(api.spec.to_dict(), documents, routes)
+    if all(found is not None for found in documents.values()):
+        cache.keep(document)
+    return document
 
 
 def _resolve(schema: dict, document: dict) -> dict:
