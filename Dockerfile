@@ -11,8 +11,11 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY shared ./shared
 COPY services ./services
-# Editable, so that each service's migrations and templates are used in place.
-RUN pip install -e . && useradd --create-home --uid 10001 trustpulse
+# Editable, so that each service's migrations and templates are used in place. The data
+# directory (/app/.trustpulse) belongs to the service user alone: `serve gateway` leaves an
+# admin key it makes there, in a file only that user can read.
+RUN pip install -e . && useradd --create-home --uid 10001 trustpulse \
+    && install -d -o trustpulse -g trustpulse -m 0700 /app/.trustpulse
 USER trustpulse
 
 # Listen on every interface inside the container; only the gateway is published.

@@ -21,6 +21,17 @@ from shared.settings import SERVICES, Settings, SettingsError
 SECRET_VARIABLES = ("TRUSTPULSE_INTERNAL_TOKEN", "TRUSTPULSE_SECRET_KEY", "TRUSTPULSE_LINK_SECRET")
 START_ORDER = ("survey", "metrics", "gateway")
 READY_TIMEOUT = 60.0
+# Where `serve gateway` leaves an admin key it made, inside the data directory.
+ADMIN_KEY_FILE = "admin-key"
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write `text` to `path`, which only its owner may read or write (mode 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        os.fchmod(descriptor, 0o600)  # a file left by an older run may be readable by others
+        file.write(text)
 
 
 def suite_environment(environ: dict[str, str]) -> dict[str, str]:
@@ -37,10 +48,7 @@ def suite_environment(environ: dict[str, str]) -> dict[str, str]:
         if any(name not in stored for name in missing):
             stored.update({name: secrets.token_urlsafe(32) for name in missing
                            if name not in stored})
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch(mode=0o600)
-            path.chmod(0o600)  # a file left by an older run may be readable by others
-            path.write_text(json.dumps(stored, indent=2))
+            write_private_file(path, json.dumps(stored, indent=2))
         env.update({name: stored[name] for name in missing})
     return env
 
@@ -73,10 +81,12 @@ def migrate_all(settings: Settings, services=SERVICES) -> None:
             engine.dispose()
 
 
-def ensure_admin_key(settings: Settings) -> str | None:
+def ensure_admin_key(settings: Settings, *, key_file: Path | None = None) -> str | None:
     """Store TRUSTPULSE_ADMIN_KEY (hashed), or make an admin key when none is active.
 
-    Returns a newly made key (to be printed once), else None.
+    Returns a newly made key, else None. With `key_file`, a new key is first written there
+    (mode 0600): a key that cannot be kept is never made active, so the next start can
+    make another instead of leaving no way in.
     """
     from services.gateway.keys.service import ensure_bootstrap_admin, generate_key, has_active_admin
 
@@ -88,10 +98,21 @@ def ensure_admin_key(settings: Settings) -> str | None:
         if has_active_admin(engine):
             return None
         key = generate_key()
+        if key_file is not None:
+            _keep_admin_key(key, key_file)
         ensure_bootstrap_admin(engine, key=key)
         return key
     finally:
         engine.dispose()
+
+
+def _keep_admin_key(key: str, path: Path) -> None:
+    try:
+        write_private_file(path, key + "\n")
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise StartupError(f"cannot write the new admin key to {path}: {reason}; make "
+                           f"{path.parent} writable or set TRUSTPULSE_ADMIN_KEY") from None
 
 
 def _public_url(settings: Settings) -> str:
@@ -212,9 +233,13 @@ def command_serve(args) -> int:
     settings = _settings(dict(os.environ))
     migrate_all(settings, services=(args.service,))
     if args.service == "gateway":
-        new_admin_key = ensure_admin_key(settings)
-        if new_admin_key:
-            print(f"Admin key (shown this once): {new_admin_key}", flush=True)
+        # Container logs are kept and shipped elsewhere: the key goes to a private file.
+        key_file = (settings.data_dir / ADMIN_KEY_FILE).resolve()
+        if ensure_admin_key(settings, key_file=key_file):
+            print(f"A new admin API key was written to {key_file} (readable by its owner "
+                  "only; the database keeps only its hash). Read it, keep it somewhere safe "
+                  "and delete the file. To choose the first admin key instead, set "
+                  "TRUSTPULSE_ADMIN_KEY.", flush=True)
     port = getattr(settings, f"{args.service}_port")
     command = gunicorn_command(args.service, settings.host, port, workers=None)
     os.execv(command[0], command)

@@ -14,9 +14,11 @@ import sys
 import threading
 import time
 
+import pytest
 import requests
 
-from services.cli import suite_environment
+from services.cli import ensure_admin_key, migrate_all, suite_environment
+from services.supervisor import StartupError
 
 TRUSTPULSE = [sys.executable, "-m", "services.cli"]
 
@@ -46,11 +48,12 @@ def cli_environment(settings, ports: list[int]) -> dict[str, str]:
 
 
 class Running:
-    """`trustpulse up` as a child process whose output is read line by line."""
+    """`trustpulse up` (or another command) as a child process whose output is read by line."""
 
-    def __init__(self, env: dict[str, str]):
-        self.process = subprocess.Popen(TRUSTPULSE + ["up"], env=env, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, text=True)
+    def __init__(self, env: dict[str, str], command: tuple[str, ...] = ("up",)):
+        self.process = subprocess.Popen(TRUSTPULSE + list(command), env=env,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        text=True)
         self.lines: queue.Queue = queue.Queue()
         self.output: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -161,3 +164,51 @@ def test_generated_secrets_are_kept_and_given_ones_win(tmp_path):
                                "TRUSTPULSE_INTERNAL_TOKEN": "mine"})
     assert given["TRUSTPULSE_INTERNAL_TOKEN"] == "mine"
     assert given["TRUSTPULSE_SECRET_KEY"] == first["TRUSTPULSE_SECRET_KEY"]
+
+
+def test_serve_writes_a_new_admin_key_to_a_private_file_not_to_the_logs(settings_factory):
+    settings = settings_factory()
+    ports = free_ports(3)
+    gateway = Running(cli_environment(settings, ports), ("serve", "gateway"))
+    key_file = (settings.data_dir / "admin-key").resolve()
+    try:
+        gateway.wait_for(f"admin API key was written to {key_file}")
+        key = key_file.read_text().strip()
+        assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                keys = requests.get(f"http://127.0.0.1:{ports[0]}/api/v1/api-keys", timeout=5,
+                                    headers={"Authorization": f"Bearer {key}"})
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "".join(gateway.output)
+                time.sleep(0.2)
+        assert keys.status_code == 200  # the key in the file is the admin key stored
+    finally:
+        gateway.terminate()
+    text = "".join(gateway.output)
+    assert key not in text and key[:10] not in text
+    assert "TRUSTPULSE_ADMIN_KEY" in text
+
+
+def test_a_key_that_cannot_be_written_is_never_made_active(settings_factory, tmp_path):
+    from services.gateway.keys.service import has_active_admin
+    from shared.db import make_engine
+
+    settings = settings_factory(admin_key=None)
+    migrate_all(settings, services=("gateway",))
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    with pytest.raises(StartupError, match="cannot write the new admin key"):
+        ensure_admin_key(settings, key_file=blocker / "admin-key")
+    engine = make_engine(*settings.database_for("gateway"))
+    try:
+        assert not has_active_admin(engine)
+    finally:
+        engine.dispose()
+    # Once the file can be written, the key made is the one stored.
+    key_file = tmp_path / "data" / "admin-key"
+    key = ensure_admin_key(settings, key_file=key_file)
+    assert key_file.read_text() == key + "\n"
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
