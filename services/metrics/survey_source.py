@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.errors import NotFound, Unavailable, ValidationError
 from shared.http import ServiceClient
@@ -39,6 +39,16 @@ def _unwrap(response) -> Any:
     raise Unavailable("The survey service is unavailable.", {"service": "survey"})
 
 
+class Summaries(NamedTuple):
+    """An answer of `/internal/surveys/{id}/summaries`."""
+
+    survey: dict
+    groups: list[dict]
+    # The survey's response count, counted after the groups were read (None from a survey
+    # service without it): a later read answering the same one held the same responses.
+    revision: int | None
+
+
 class SurveySource:
     """Summaries, comments and the survey list, read from the survey service."""
 
@@ -63,10 +73,16 @@ class SurveySource:
         survey, _ = self.groups(survey_id, group_by="all", start=EMPTY_WINDOW, end=EMPTY_WINDOW)
         return survey
 
-    def groups(self, survey_id: int, *, group_by: str, segment_by: tuple = (),
-               filter: str | None = None, start: date | None = None, end: date | None = None,
-               wave: int | None = None, parts: tuple = ()) -> tuple[dict, list[dict]]:
-        """Return (survey definition, groups) of `/internal/surveys/{id}/summaries`.
+    def groups(self, survey_id: int, **query) -> tuple[dict, list[dict]]:
+        """Return (survey definition, groups) of `/internal/surveys/{id}/summaries`."""
+        answer = self.summaries(survey_id, **query)
+        return answer.survey, answer.groups
+
+    def summaries(self, survey_id: int, *, group_by: str, segment_by: tuple = (),
+                  filter: str | None = None, start: date | None = None,
+                  end: date | None = None, wave: int | None = None,
+                  parts: tuple = ()) -> Summaries:
+        """Return the answer of `/internal/surveys/{id}/summaries`, with its revision.
 
         `parts` (e.g. `index:ai_trust`) asks for only those slots of each vector; the others
         come back as 0. A survey service without `parts` is asked for whole vectors.
@@ -87,7 +103,7 @@ class SurveySource:
             body = self._get(path, params)
         with self._lock:
             self._definitions[survey_id] = (time.monotonic(), body["survey"])
-        return body["survey"], body["groups"]
+        return Summaries(body["survey"], body["groups"], body.get("revision"))
 
     def comments(self, survey_id: int, *, question: str, filter: str | None = None,
                  start: date | None = None, end: date | None = None,

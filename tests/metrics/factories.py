@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from services.metrics.survey_source import Summaries
 from shared.periods import period_label
 from shared.summaries import SummaryLayout
 
@@ -113,6 +114,11 @@ class MemorySource:
             {"period": p, "segment": dict(zip(segment_by, values)), "n": n,
              "vector": [int(x) for x in vec * keep]}
             for (p, values), (n, vec) in groups.items()]
+
+    def summaries(self, survey_id, **query) -> Summaries:
+        """Like the survey service: the groups, and the response count after reading them."""
+        survey, groups = self.groups(survey_id, **query)
+        return Summaries(survey, groups, len(self.responses))
 
     def comments(self, survey_id, *, question, filter=None, start=None, end=None, wave=None):
         rows = list(self._matching(filter, start, end, wave))

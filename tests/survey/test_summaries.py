@@ -166,3 +166,19 @@ def test_parts_are_validated(client):
         response = client.get(base + parts)
         assert response.status_code == 422, parts
         assert "parts" in response.get_json()["error"]["details"], parts
+
+
+def test_revision_is_the_surveys_response_count_whatever_the_query(client):
+    survey, other = client.survey(), client.survey()
+    _import(client, other["id"], [_row("2026-03-02", department="Support")])
+    base = f"/internal/surveys/{survey['id']}/summaries"
+    assert client.ok("GET", base, 200)["revision"] == 0
+    _import(client, survey["id"], [_row("2026-03-02", department="Support", location="Leeds"),
+                                   _row("2026-03-03", department="Sales", location="York"),
+                                   _row("2026-04-01", department="Support", location="Leeds")])
+    for query in ("", "?group_by=day&segment_by=department&parts=hist:enps", "?group_by=wave",
+                  "?filter=department=Sales", "?from=2026-04-01", "?wave=99",
+                  "?from=1970-01-01&to=1970-01-01"):
+        assert client.ok("GET", base + query, 200)["revision"] == 3, query
+    _import(client, survey["id"], [_row("2026-05-04", department="Legal", location="York")])
+    assert client.ok("GET", base + "?filter=department=Sales", 200)["revision"] == 4

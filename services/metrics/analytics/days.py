@@ -56,7 +56,7 @@ READ_ATTEMPTS = 3
 
 
 class _ReadsDisagree(Exception):
-    """A wave's days hold responses the days' totals, read just before, did not."""
+    """Responses were stored between the read of the days' totals and that of a wave."""
 
 
 def fetch_days(source, survey_id: int, attributes: tuple, count: str | None,
@@ -64,8 +64,10 @@ def fetch_days(source, survey_id: int, attributes: tuple, count: str | None,
     """Return (survey, layout, `DayRows`) of every day of a survey over `attributes`.
 
     Waves are fetched one by one so that each day's responses split into each wave's and
-    those in no wave (the day's total minus the waves'). Responses stored between those
-    reads can leave a wave with more than its day's total: the days are read again.
+    those in no wave (the day's total minus the waves'). A response stored between those
+    reads would be in its wave but not in its day's total, and shrink the day's group in
+    no wave: each wave's read must answer the survey's response count the days' totals
+    were read at (its `revision`), or the days are read again.
     """
     for _ in range(READ_ATTEMPTS):
         try:
@@ -84,11 +86,19 @@ def _read_days(source, survey_id: int, attributes: tuple, count: str | None,
     values = group_values(groups, attributes)
     position = {(g["period"], v): i for i, (g, v) in enumerate(zip(groups, values))}
     outside_n = np.array([g["n"] for g in groups], dtype=np.int64)
+    # Unfiltered, the days' totals hold every response: the survey's count at that read.
+    total = int(outside_n.sum())
+    unchecked = False  # a wave read without a revision (an older survey service)
     outside = group_vectors(groups, layout, parts)
     pieces, waves, kept_values, ns, vectors = [], [], [], [], []
     for wave in survey.get("waves", []):
-        _, wave_groups = source.groups(survey_id, group_by="day", segment_by=attributes,
-                                       wave=wave["id"], parts=parts)
+        answer = source.summaries(survey_id, group_by="day", segment_by=attributes,
+                                  wave=wave["id"], parts=parts)
+        if answer.revision is None:
+            unchecked = True
+        elif answer.revision != total:
+            raise _ReadsDisagree
+        wave_groups = answer.groups
         matrix = group_vectors(wave_groups, layout, parts)
         for i, (g, v) in enumerate(zip(wave_groups, group_values(wave_groups, attributes))):
             j = position.get((g["period"], v))
@@ -101,6 +111,9 @@ def _read_days(source, survey_id: int, attributes: tuple, count: str | None,
             kept_values.append(v)
         ns.append(np.array([g["n"] for g in wave_groups], dtype=np.int64))
         vectors.append(matrix)
+    if unchecked and sum(g["n"] for g in source.groups(survey_id, group_by="all",
+                                                         parts=parts)[1]) != total:
+        raise _ReadsDisagree
     kept = np.flatnonzero(outside_n > 0)
     for j in kept:
         pieces.append(day_labels(groups[j]["period"]))

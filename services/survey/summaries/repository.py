@@ -59,6 +59,13 @@ def fetch_buckets(conn: Connection, *, survey_id: int, start: date | None, end: 
     return conn.execute(query).all()
 
 
+def count_responses(conn: Connection, *, survey_id: int) -> int:
+    """Return how many responses a survey holds, summed from its buckets' counts."""
+    query = sa.select(sa.func.coalesce(sa.func.sum(buckets.c.n), 0)).where(
+        buckets.c.survey_id == survey_id)
+    return int(conn.execute(query).scalar_one())
+
+
 def fetch_answers(conn: Connection, *, survey_id: int, start: date | None, end: date | None,
                   wave_id: int | None, combo_ids: list[int] | None) -> list[str]:
     """Return the answers (JSON texts) of a survey's responses in a window."""

@@ -88,6 +88,10 @@ class SummariesSchema(ma.Schema):
     # The parts asked for (slots outside them are 0), or null: whole vectors.
     parts = fields.List(fields.String(), allow_none=True)
     groups = fields.List(fields.Nested(SummaryGroupSchema))
+    revision = fields.Integer(metadata={"description": (
+        "The survey's response count (all days, waves and segments, whatever the query), "
+        "counted after the groups were read. Responses are only ever added: a read made "
+        "after this one that answers the same revision held exactly the responses it counts.")})
 
 
 class CommentsSchema(ma.Schema):

@@ -60,6 +60,9 @@ def summaries(*, engine: Engine, survey_id: int, from_: date | None, to: date | 
     """Return the survey and its bucket summaries merged per (period, segment) group.
 
     With `parts`, only those slots of each vector are read and summed; the others are 0.
+    `revision` is the survey's response count, counted after the groups were read:
+    responses are only added, so a later read answering the same revision held exactly
+    the responses it counts.
     """
     survey = get_survey(engine=engine, survey_id=survey_id)
     _check_attributes(survey, "segment_by", segment_by)
@@ -72,6 +75,12 @@ def summaries(*, engine: Engine, survey_id: int, from_: date | None, to: date | 
         rows = repository.fetch_buckets(conn, survey_id=survey_id, start=from_, end=to,
                                         wave_id=wave, combo_ids=_matching_combos(combos, filter),
                                         slot_ranges=ranges)
+        # Counted after the rows (or from them, when they are all of the survey's), so it
+        # includes every response they hold.
+        if from_ is None and to is None and wave is None and not filter:
+            revision = int(sum(row[3] for row in rows))
+        else:
+            revision = repository.count_responses(conn, survey_id=survey_id)
     if group_by == "wave":
         rows = [row for row in rows if row[1]]
     groups, keys = _group_rows(rows, group_by, combos, segment_by)
@@ -84,7 +93,7 @@ def summaries(*, engine: Engine, survey_id: int, from_: date | None, to: date | 
             "vector": merged[g].tolist()} for g, (period, segment) in enumerate(keys)]
     out.sort(key=lambda item: (item["period"] or "", json.dumps(item["segment"], sort_keys=True)))
     return {"survey": survey_document(engine=engine, survey=survey), "parts": parts,
-            "groups": out}
+            "groups": out, "revision": revision}
 
 
 def _slot_ranges(layout, parts: list[str]) -> list[tuple[int, int]]:
