@@ -255,7 +255,8 @@ def suppress_over_atoms(counts: Mapping[Hashable, int], members: Mapping[Hashabl
                         lines: Iterable[Line], atom_counts: Sequence[int], threshold: int, *,
                         known: Sequence[Sequence[int]] = (),
                         protected: Sequence[Sequence[int]] = (),
-                        regions: Sequence[int] | None = None) -> set:
+                        regions: Sequence[int] | None = None,
+                        also_hidden: Iterable[Hashable] = ()) -> set:
     """Return the cells to hide so that no small group is derivable from what is shown.
 
     `counts`/`members`: the cells this decision may hide and the atoms each sums; `lines`:
@@ -264,6 +265,8 @@ def suppress_over_atoms(counts: Mapping[Hashable, int], members: Mapping[Hashabl
     (as atom lists) that must not become derivable besides every small atom, every union of
     small atoms under the threshold and every hidden small cell. `regions`: a label per atom
     (e.g. its quarter); a target is first protected by changing atoms of its own regions.
+    `also_hidden`: cells hidden whatever their counts (those a decision on other counts of
+    the same groups hides), so that this decision shows nothing that one does not.
     Each round hides, for each derivable target, the lightest set of shown cells whose
     hiding leaves it underivable (`protecting_cells`), then completes the lines again;
     rounds repeat until no target is derivable through these cells.
@@ -271,7 +274,7 @@ def suppress_over_atoms(counts: Mapping[Hashable, int], members: Mapping[Hashabl
     lines = [list(line) for line in lines]
     width = len(atom_counts)
     order = sorted(counts, key=_order(counts))
-    hidden = primary_suppression(counts, threshold)
+    hidden = primary_suppression(counts, threshold) | set(also_hidden).intersection(counts)
     small_atoms = [[i] for i, n in enumerate(atom_counts) if 0 < n < threshold]
     fixed_targets = incidence(small_atoms + list(protected), width)
     known_rows = incidence(known, width)

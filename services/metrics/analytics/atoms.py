@@ -19,7 +19,7 @@ import contextlib
 import hashlib
 import threading
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from itertools import combinations
@@ -103,13 +103,25 @@ class DecisionCache:
 DECISIONS = DecisionCache()
 
 
-def project_atoms(pieces: list, waves: list, values: list, counts, positions: tuple):
-    """Return (atom keys, counts) of the rows summed over the attributes not in `positions`."""
+def project_atoms(rows, positions: tuple):
+    """Return (atom keys, counts, respondents) of day rows summed over the attributes not
+    in `positions`.
+
+    Every atom holding a respondent is kept, even one whose count (those who answered an
+    optional question) is 0: its groups are listed, hidden, so that count is unknown to a
+    reader and must not become derivable (a week's answers minus those of its shown
+    departments would say that a small department skipped the question).
+    """
+    respondents: dict = defaultdict(int)
     totals: dict = defaultdict(int)
-    for piece, wave, vals, n in zip(pieces, waves, values, counts):
-        totals[(piece, wave, tuple(vals[i] for i in positions))] += int(n)
-    keys = sorted((k for k, n in totals.items() if n), key=repr)
-    return keys, np.array([totals[k] for k in keys], dtype=np.int64)
+    for piece, wave, vals, n, count in zip(rows.pieces, rows.waves, rows.values, rows.n,
+                                           rows.counts):
+        key = (piece, wave, tuple(vals[i] for i in positions))
+        respondents[key] += int(n)
+        totals[key] += int(count)
+    keys = sorted((k for k, n in respondents.items() if n), key=repr)
+    return (keys, np.array([totals[k] for k in keys], dtype=np.int64),
+            np.array([respondents[k] for k in keys], dtype=np.int64))
 
 
 def counts_digest(keys: list, counts: np.ndarray, threshold: int) -> str:
@@ -140,27 +152,46 @@ def _small_groups(keys: list, counts: np.ndarray, positions: tuple, threshold: i
     return [m for m in groups.values() if 0 < int(counts[m].sum()) < threshold]
 
 
-def decide(rows, attributes: tuple, level: tuple, threshold: int, cache_key: tuple) -> Decision:
+def decide(rows, attributes: tuple, level: tuple, threshold: int, cache_key: tuple,
+           respondents_key: tuple | None = None) -> Decision:
     """Return the suppression of attribute set `level` (a subset of `attributes`, in order).
 
     `rows` holds day-level counts: parallel lists `pieces`, `waves`, `values` (over
-    `attributes`) and `counts`. Subsets of `level` are decided first (and cached), then
-    this level hides its own cells until nothing small or hidden is derivable from
-    everything the levels show together.
+    `attributes`), `n` (respondents) and `counts` (what the threshold applies to). Subsets
+    of `level` are decided first (and cached), then this level hides its own cells until
+    nothing small or hidden is derivable from everything the levels show together.
+
+    With `respondents_key` (the cache key of the decision on respondents), `counts` are the
+    answers to one question, and every cell the decision on respondents hides is hidden
+    here too. Answers never outnumber respondents, so what this decision shows is then part
+    of what that one shows: it adds no equation on respondents, nor a lower bound on a
+    hidden group of them (the answers of a complementary cell would bound its respondents,
+    and so the small group beside it).
     """
+    if respondents_key is not None and np.array_equal(rows.counts, rows.n):
+        # Everyone answered (a required question): the decision on respondents itself.
+        return decide(rows, attributes, level, threshold, respondents_key)
     positions = tuple(attributes.index(a) for a in level)
-    keys, counts = project_atoms(rows.pieces, rows.waves, rows.values, rows.counts, positions)
-    digest = counts_digest(keys, counts, threshold)
+    keys, counts, respondents = project_atoms(rows, positions)
+    # An answers' decision also rests on the respondents' (a response skipping the
+    # question changes that one alone).
+    digest = counts_digest(keys, counts if respondents_key is None
+                           else np.stack([counts, respondents]), threshold)
     key = cache_key + (level,)
     cached = DECISIONS.get(key, digest)
     if cached is not None:
         return cached
+    also_hidden: frozenset = frozenset()
+    if respondents_key is not None:
+        also_hidden = decide(replace(rows, counts=rows.n), attributes, level, threshold,
+                             respondents_key).hidden
     members = _groups_of(keys, tuple(range(len(level))))
     cell_counts = {cell: int(counts[m].sum()) for cell, m in members.items()}
     known, protected = [], []
     for size in range(len(level)):
         for subset in combinations(range(len(level)), size):
-            sub = decide(rows, attributes, tuple(level[i] for i in subset), threshold, cache_key)
+            sub = decide(rows, attributes, tuple(level[i] for i in subset), threshold, cache_key,
+                         respondents_key)
             for cell, atoms in _groups_of(keys, subset).items():
                 if cell not in sub.hidden:
                     known.append(atoms)
@@ -183,7 +214,7 @@ def decide(rows, attributes: tuple, level: tuple, threshold: int, cache_key: tup
         with limits:
             hidden = suppress_over_atoms(cell_counts, members, lines, counts, threshold,
                                          known=known, protected=protected,
-                                         regions=_quarters(keys))
+                                         regions=_quarters(keys), also_hidden=also_hidden)
     except SuppressionUndecided:
         hidden = set(cell_counts)  # hiding every cell of this level gives nothing away
     decision = Decision(level, cell_counts, frozenset(hidden))

@@ -141,7 +141,8 @@ def load_breakdown(source, survey_id: int, *, granularity: str, attributes: tupl
         survey, layout, rows = fetch_days(source, survey_id, attributes, count, parts)
         threshold = int(survey[threshold_key])
         decision = decide(rows, attributes, attributes, threshold,
-                          (survey_id, count, threshold_key))
+                          (survey_id, count, threshold_key),
+                          None if count is None else (survey_id, None, threshold_key))
         if granularity == "wave" or not _matches(
                 decision, granularity, keys, threshold_counts(n, sums, layout, count)):
             # Waves, or responses arrived between the two reads: use the days throughout.
