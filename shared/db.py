@@ -93,6 +93,26 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
+@contextmanager
+def autocommit(engine: Engine) -> Iterator[Connection]:
+    """Yield a pooled PostgreSQL connection on which each statement commits by itself.
+
+    For writes that are one statement: no BEGIN and COMMIT round trips. psycopg2's own
+    switch is used, which costs no round trip, where SQLAlchemy's AUTOCOMMIT isolation
+    level sends one when the connection is taken and another when it is given back.
+    Statements go through the driver (`driver_execute`): SQLAlchemy does not know of
+    the switch, so its own `execute` would begin a transaction nothing commits.
+    """
+    with engine.connect() as conn:
+        dbapi_connection = conn.connection.dbapi_connection
+        dbapi_connection.autocommit = True
+        try:
+            yield conn
+        finally:
+            if not dbapi_connection.closed:
+                dbapi_connection.autocommit = False
+
+
 _prepared: dict[int, tuple] = {}
 _PARAM = re.compile(r"%\((\w+)\)s")
 

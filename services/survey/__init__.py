@@ -44,7 +44,7 @@ def register_blueprints(app: Flask, api) -> None:
 
 
 def register_scheduler(app: Flask, settings: Settings, engine: Engine) -> None:
-    """Start the wave scheduler unless disabled (tests call its job directly)."""
+    """Start the scheduler (waves, summary folding) unless disabled (tests call its jobs)."""
     if settings.scheduler_enabled:
         from services.survey.waves.scheduled import start_scheduler
 

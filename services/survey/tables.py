@@ -90,6 +90,16 @@ buckets = sa.Table(
     sa.Column("vector", sa.LargeBinary, nullable=False),
 )
 
+# Summaries of single responses not yet added to their buckets, on PostgreSQL: a response
+# appends one row here in its own statement, instead of waiting for its bucket's row lock,
+# and a background job folds them into the buckets (services/survey/summaries/folding.py).
+# Reads add them to the buckets' in the same statement. No key: rows are only appended,
+# and taken away whole.
+summary_deltas = sa.Table(
+    "summary_deltas", metadata,
+    *(sa.Column(column.name, column.type, nullable=False) for column in buckets.columns),
+)
+
 idempotency_keys = sa.Table(
     "idempotency_keys", metadata,
     sa.Column("key", sa.String(200), primary_key=True),

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from services.survey import create_app
+from services.survey.responses import repository
 
 
 @pytest.fixture
@@ -19,6 +21,34 @@ def app(service_app):
 def engine(app):
     """The survey app's database engine."""
     return app.extensions["trustpulse_engine"]
+
+
+def bucket_made_before_copy(monkeypatch, engine) -> list:
+    """Make the bucket a COPY into `summary_buckets` is about to write, just before it, as
+    another writer committing meanwhile would (PostgreSQL); return the planted rows."""
+    original, planted = repository._copy, []
+
+    def copy_after_another_writer(conn, statement, source):
+        if "summary_buckets" in statement and not planted:
+            fields = source.splitlines()[0].split("\t")
+            planted.append(fields)
+            with engine.begin() as other:
+                other.execute(sa.text(
+                    "INSERT INTO summary_buckets (survey_id, day, wave_id, combo_id, n, vector)"
+                    " VALUES (CAST(:s AS int), CAST(:d AS date), CAST(:w AS int),"
+                    " CAST(:c AS int), CAST(:n AS bigint), decode(:v, 'hex'))"),
+                    dict(zip("sdwcn", fields[:5]), v=fields[5][3:]))
+        return original(conn, statement, source)
+
+    monkeypatch.setattr(repository, "_copy", copy_after_another_writer)
+    return planted
+
+
+def summarised_count(engine) -> int:
+    """Return how many responses the stored summaries count: buckets and deltas."""
+    with engine.connect() as conn:
+        return sum(conn.execute(sa.text(f"SELECT coalesce(sum(n), 0) FROM {table}")).scalar()
+                   for table in ("summary_buckets", "summary_deltas"))
 
 
 class SurveyClient:

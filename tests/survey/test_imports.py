@@ -6,9 +6,9 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from services.survey.responses import imports, repository
+from services.survey.responses import imports
 from services.survey.responses.repository import encode_answers
-from tests.survey.conftest import PULSE_ANSWERS
+from tests.survey.conftest import PULSE_ANSWERS, bucket_made_before_copy
 
 
 def _count(engine, table):
@@ -145,29 +145,14 @@ def test_answers_are_encoded_exactly_as_json_dumps_encodes_them():
     assert encode_answers(answers) == [json.dumps(a) for a in answers]
 
 
-def test_a_bucket_made_by_a_response_during_an_import_makes_it_start_again(
+def test_a_bucket_made_by_another_writer_during_an_import_makes_it_start_again(
         client, engine, monkeypatch):
-    """On PostgreSQL a response can make a bucket between the import's read and its COPY."""
+    """On PostgreSQL a fold of responses' deltas, or another import, can make a bucket
+    between the import's read and its COPY."""
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite imports hold the write lock from their first read")
     survey = client.survey()
-    original, planted = repository._copy, []
-
-    def copy_after_a_response(conn, statement, source):
-        if "summary_buckets" in statement and not planted:
-            # The bucket the import is about to write, committed meanwhile by "a response".
-            key_and_summary = source.splitlines()[0].split("\t")
-            planted.append(key_and_summary)
-            with engine.connect() as other:
-                other.execute(sa.text(
-                    "INSERT INTO summary_buckets (survey_id, day, wave_id, combo_id, n, vector) VALUES"
-                    " (CAST(:s AS int), CAST(:d AS date), CAST(:w AS int), CAST(:c AS int),"
-                    " CAST(:n AS bigint), decode(:v, 'hex'))"),
-                    dict(zip("sdwcn", key_and_summary[:5]), v=key_and_summary[5][3:]))
-                other.commit()
-        return original(conn, statement, source)
-
-    monkeypatch.setattr(repository, "_copy", copy_after_a_response)
+    planted = bucket_made_before_copy(monkeypatch, engine)
     client.ok("POST", f"/api/v1/surveys/{survey['id']}/responses/import", 201,
               json={"responses": [_row(department="Support")]})
     assert planted

@@ -2,10 +2,13 @@
 
 import json
 
+import numpy as np
 import sqlalchemy as sa
 
 from services.survey.respondents.tokens import make_link_token, token_hash
-from tests.survey.conftest import INTERACTION_ANSWERS, PULSE_ANSWERS
+from services.survey.summaries.folding import fold_deltas
+from shared.summaries import SummaryLayout, vector_to_bytes, vectors_from_bytes
+from tests.survey.conftest import INTERACTION_ANSWERS, PULSE_ANSWERS, summarised_count
 
 
 def _open_pulse(client, segments=({"department": "Support"},)):
@@ -80,7 +83,7 @@ def test_idempotency_key_replays_the_same_201_and_stores_nothing(client, engine)
     assert first.get_json() == second.get_json()
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM responses")).scalar() == 1
-        assert conn.execute(sa.text("SELECT sum(n) FROM summary_buckets")).scalar() == 1
+    assert summarised_count(engine) == 1
     assert client.respond(token, PULSE_ANSWERS).status_code == 409
 
 
@@ -179,3 +182,23 @@ def test_sessions_ended_by_the_database_cost_no_response_and_no_false_not_ready(
     _end_pooled_session(engine)
     assert client.get("/readyz").status_code == 200
     assert client.respond(tokens[2], INTERACTION_ANSWERS).status_code == 201
+
+
+def test_a_response_adds_to_a_bucket_whose_counts_fill_every_byte(client, engine):
+    """Every byte of each int64 slot carries, including the high ones, whether the bucket
+    is added to at once (SQLite) or by folding the response's delta (PostgreSQL)."""
+    survey, _, (first, second) = _open_pulse(client, [{"department": "Support"}] * 2)
+    assert client.respond(first, PULSE_ANSWERS).status_code == 201
+    fold_deltas(engine)
+    layout = SummaryLayout(survey)
+    large = (np.arange(layout.size, dtype=np.int64) * (2 ** 40 + 2 ** 24 + 255)) + 2 ** 56
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE summary_buckets SET n = :n, vector = :v"),
+                     {"n": 2 ** 33, "v": vector_to_bytes(large)})
+    assert client.respond(second, PULSE_ANSWERS).status_code == 201
+    fold_deltas(engine)
+    with engine.connect() as conn:
+        n, blob = conn.execute(sa.text("SELECT n, vector FROM summary_buckets")).one()
+    assert n == 2 ** 33 + 1
+    assert np.array_equal(vectors_from_bytes([bytes(blob)], layout.size)[0],
+                          large + layout.encode(PULSE_ANSWERS))

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from services.survey.summaries.folding import fold_deltas
 from shared.summaries import SummaryLayout
 from tests.survey.conftest import PULSE_ANSWERS
 
@@ -77,20 +78,22 @@ def test_comments_are_shuffled_text_of_the_group_only(client):
 answers_strategy = st.fixed_dictionaries(
     {key: st.integers(0, 10) if key == "enps" else st.integers(1, 5) for key in PULSE_ANSWERS},
     optional={"comment": st.text(max_size=5)})
+# (answers, department, days ago, route: 0 a token's answer else imported, fold after)
 response_strategy = st.tuples(answers_strategy, st.sampled_from(["A", "B", None]),
-                              st.integers(0, 2), st.integers(0, 3))
+                              st.integers(0, 2), st.integers(0, 3), st.booleans())
 
 
 @settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(responses=st.lists(response_strategy, min_size=1, max_size=14))
 def test_stored_summaries_equal_those_of_the_raw_rows(client, engine, responses):
-    """However responses arrive (single answers or imports in any batches), buckets add up."""
+    """However responses arrive (single answers or imports in any batches), and whenever
+    single answers' deltas are folded into buckets, the summaries add up."""
     survey = client.survey(title="Property")
     wave = client.wave(survey["id"])
     today = datetime.now(UTC).date()
     batch: list = []
-    for answers, department, days_ago, route in responses:
+    for answers, department, days_ago, route, fold in responses:
         segment = {"department": department} if department else {}
         if route == 0:  # answered with a token today
             (token,) = client.invite(wave["id"], [segment])
@@ -100,6 +103,8 @@ def test_stored_summaries_equal_those_of_the_raw_rows(client, engine, responses)
             if route == 1 or len(batch) > 3:
                 _import(client, survey["id"], batch)
                 batch = []
+        if fold:
+            fold_deltas(engine)
     if batch:
         _import(client, survey["id"], batch)
     layout = SummaryLayout(survey)

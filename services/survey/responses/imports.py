@@ -249,7 +249,7 @@ def import_responses(*, engine: Engine, survey_id: int, rows: list, label: str) 
                 repository.merge_into_buckets(conn, survey_id=survey_id, entries=entries)
             return len(stored)
         except IntegrityError:
-            # A single response made one of our new buckets meanwhile: nothing was kept; redo.
+            # Another writer made one of our new buckets meanwhile: nothing was kept; redo.
             if attempt == 2:
                 raise
     return 0

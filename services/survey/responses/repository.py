@@ -13,8 +13,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from services.survey.respondents.repository import CLAIMS, claim_statement
-from services.survey.tables import buckets, idempotency_keys, responses, segment_combos
-from shared.db import driver_error, driver_execute
+from services.survey.tables import (
+    buckets,
+    idempotency_keys,
+    responses,
+    segment_combos,
+    summary_deltas,
+)
+from shared.db import autocommit, driver_error, driver_execute, write_transaction
 from shared.summaries import VECTOR_DTYPE, vector_to_bytes
 
 NULL, BACKSLASH = "\\N", "\\"
@@ -47,7 +53,7 @@ def combo_ids(engine: Engine, *, survey_id: int, keys: list[str]) -> dict[str, i
 
 
 # The statements of a single response are built once: building and keying a statement
-# costs more CPU than sending it, and a response runs four of them.
+# costs more CPU than sending it.
 _INSERT_RESPONSE = responses.insert().returning(responses.c.id)
 _BUCKET_KEY = [buckets.c[name] == sa.bindparam(f"key_{name}")
                for name in ("survey_id", "day", "wave_id", "combo_id")]
@@ -65,51 +71,72 @@ def insert_response(conn: Connection, row: dict) -> int:
                         ).scalar_one()
 
 
-def _claimed_response_statement(claim):
-    """Return one PostgreSQL statement: spend the token, store the response, lock its bucket.
+def _response_statement(claim, remember: bool):
+    """Return one PostgreSQL statement: spend the token, store the response, append its
+    summary delta, and with `remember` keep the answer under its idempotency key.
 
-    The response is stored only if the claim changed a row; the bucket row (if any) comes
-    back locked, so that a response costs two statements (this and the bucket's write).
+    Every part runs only if the claim changed a row; the statement returns the response
+    id, or no row for a token spent already. It only inserts: no row lock is waited for.
     """
     used = claim.returning(sa.literal_column("1")).cte("used")
     # Prefixed names: a parameter named like a column of the claimed table would be
     # taken as a value to set there.
-    values = sa.select(*(sa.bindparam(f"row_{name}", type_=responses.c[name].type)
-                         for name in RESPONSE_COLUMNS)).select_from(used)
-    stored = responses.insert().from_select(list(RESPONSE_COLUMNS), values).returning(
-        responses.c.id).cte("stored")
-    bucket = _SELECT_BUCKET_LOCKED.lateral("bucket")
-    return sa.select(stored.c.id, bucket.c.n, bucket.c.vector).select_from(
-        stored.outerjoin(bucket, sa.true()))
+    row = {name: sa.bindparam(f"row_{name}", type_=responses.c[name].type)
+           for name in RESPONSE_COLUMNS}
+    stored = responses.insert().from_select(
+        list(RESPONSE_COLUMNS), sa.select(*row.values()).select_from(used)
+    ).returning(responses.c.id).cte("stored")
+    delta = summary_deltas.insert().from_select(
+        ["survey_id", "day", "wave_id", "combo_id", "n", "vector"],
+        sa.select(row["survey_id"], row["submitted_on"], row["wave_id"], row["combo_id"],
+                  sa.literal(1, sa.BigInteger),
+                  sa.bindparam("delta_vector", type_=summary_deltas.c.vector.type)
+                  ).select_from(used)).cte("delta")
+    statement = sa.select(stored.c.id).add_cte(delta)
+    if remember:
+        body = sa.cast(sa.func.json_build_object("id", stored.c.id), sa.Text)
+        statement = statement.add_cte(idempotency_keys.insert().from_select(
+            ["key", "status", "body"],
+            sa.select(sa.bindparam("remember_key", type_=idempotency_keys.c.key.type),
+                      sa.literal(201), body).select_from(stored)).cte("remembered"))
+    return statement
 
 
-_CLAIMED_RESPONSE = {kind: _claimed_response_statement(claim_statement(kind, "postgresql"))
-                     for kind in CLAIMS}
+_RESPONSE_STATEMENTS = {(kind, remember): _response_statement(
+    claim_statement(kind, "postgresql"), remember) for kind in CLAIMS for remember in (False, True)}
 
 
-def insert_claimed_response(conn: Connection, *, claim: str, claim_params: dict, row: dict,
-                            bucket_key: dict) -> tuple[int, tuple | None] | None:
-    """Spend a token and store its response; None if the token was spent already.
+def store_claimed_response(engine: Engine, *, claim: str, claim_params: dict, row: dict,
+                           vector: np.ndarray, idempotency_key: str | None = None) -> int | None:
+    """Spend a token, store its response and its summary, all or nothing.
 
-    Return the response id and its bucket's current (n, vector), locked until the
-    transaction ends, or None for a bucket not made yet (`bucket_key`: survey_id, day,
-    wave_id, combo_id).
+    Return the response id, or None if the token was spent already. With an
+    `idempotency_key` the answer (201 and the id) is kept under it in the same write.
+
+    On PostgreSQL this is one statement in autocommit (one round trip) that appends the
+    summary as a delta (`summary_deltas`): responses to the same bucket do not queue for
+    its row lock, each behind the other's commit. On SQLite, where one writer holds the
+    database anyway, the bucket itself is added to in a write transaction.
     """
-    key = {f"key_{name}": value for name, value in bucket_key.items()}
-    if conn.dialect.name == "postgresql":
-        row_params = {f"row_{name}": value for name, value in row.items()}
-        row_params["row_answers"] = json.dumps(row["answers"])
-        found, _ = driver_execute(conn, _CLAIMED_RESPONSE[claim],
-                                  {**claim_params, **row_params, **key})
-        if not found:
+    if engine.dialect.name == "postgresql":
+        params = {f"row_{name}": value for name, value in row.items()}
+        params.update(claim_params, row_answers=json.dumps(row["answers"]),
+                      delta_vector=vector_to_bytes(vector))
+        if idempotency_key:
+            params["remember_key"] = idempotency_key
+        with autocommit(engine) as conn:
+            found, _ = driver_execute(
+                conn, _RESPONSE_STATEMENTS[claim, bool(idempotency_key)], params)
+        return found[0][0] if found else None
+    with write_transaction(engine) as conn:
+        if conn.execute(claim_statement(claim, conn.dialect.name), claim_params).rowcount != 1:
             return None
-        response_id, n, vector = found[0]
-        return response_id, (None if n is None else (n, vector))
-    if conn.execute(claim_statement(claim, conn.dialect.name), claim_params).rowcount != 1:
-        return None
-    response_id = insert_response(conn, row)
-    current = conn.execute(_SELECT_BUCKET, key).first()
-    return response_id, (None if current is None else tuple(current))
+        response_id = insert_response(conn, row)
+        if idempotency_key:
+            store_idempotent(conn, idempotency_key, 201, {"id": response_id})
+        add_to_bucket(conn, survey_id=row["survey_id"], day=row["submitted_on"],
+                      wave_id=row["wave_id"], combo_id=row["combo_id"], n=1, vector=vector)
+    return response_id
 
 
 def insert_responses(conn: Connection, rows: list[tuple]) -> None:
@@ -195,14 +222,17 @@ def merge_into_buckets(conn: Connection, *, survey_id: int, entries: dict[tuple,
 
     The touched rows that exist are locked and read in one statement, deleted, and
     written back summed together with the new ones in one bulk insert. A bucket made
-    meanwhile by a concurrent response makes the insert fail: the caller retries.
+    meanwhile by another writer (an import, a fold of deltas, a response on SQLite) makes
+    the insert fail: the caller retries.
     """
     days = [key[0] for key in entries]
     query = sa.select(buckets.c.day, buckets.c.wave_id, buckets.c.combo_id, buckets.c.n,
                       buckets.c.vector).where(buckets.c.survey_id == survey_id,
                                               buckets.c.day.between(min(days), max(days)))
     if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
+        # Locked in key order: two merges of overlapping buckets wait, never deadlock.
+        query = query.order_by(buckets.c.day, buckets.c.wave_id, buckets.c.combo_id
+                               ).with_for_update()
     merged = dict(entries)
     touched = []
     for day, wave_id, combo_id, n, vector in conn.execute(query):
@@ -230,18 +260,16 @@ def merge_into_buckets(conn: Connection, *, survey_id: int, entries: dict[tuple,
 
 
 def add_to_bucket(conn: Connection, *, survey_id: int, day: date, wave_id: int, combo_id: int,
-                  n: int, vector: np.ndarray, current: tuple | None = None) -> None:
+                  n: int, vector: np.ndarray) -> None:
     """Add `n` responses summarised by `vector` to their bucket, making it if new.
 
-    `current` is the bucket's (n, vector) if the caller has read and locked it already.
-    The row is locked (FOR UPDATE on PostgreSQL) only for the read-add-write; a bucket
-    made concurrently by another transaction is waited for by the insert, then locked.
+    The row is locked (FOR UPDATE on PostgreSQL) for the read-add-write; a bucket made
+    concurrently by another transaction is waited for by the insert, then locked.
     """
     key = {"key_survey_id": survey_id, "key_day": day, "key_wave_id": wave_id,
            "key_combo_id": combo_id}
     query = _SELECT_BUCKET_LOCKED if conn.dialect.name == "postgresql" else _SELECT_BUCKET
-    if current is None:
-        current = conn.execute(query, key).first()
+    current = conn.execute(query, key).first()
     if current is None:
         made = conn.execute(_MAKE_BUCKET[conn.dialect.name], {
             "survey_id": survey_id, "day": day, "wave_id": wave_id, "combo_id": combo_id,
@@ -250,8 +278,8 @@ def add_to_bucket(conn: Connection, *, survey_id: int, day: date, wave_id: int, 
             return
         current = conn.execute(query, key).one()
     total = np.frombuffer(current[1], dtype=VECTOR_DTYPE) + vector
-    driver_execute(conn, _UPDATE_BUCKET, {**key, "new_n": current[0] + n,
-                                          "new_vector": vector_to_bytes(total)})
+    conn.execute(_UPDATE_BUCKET, {**key, "new_n": current[0] + n,
+                                  "new_vector": vector_to_bytes(total)})
 
 
 def fetch_idempotent(conn: Connection, key: str) -> tuple[int, dict] | None:

@@ -19,7 +19,7 @@ from services.survey.responses.answers import (
     fast_answers_check,
     validate_answers,
 )
-from shared.db import retry_on_disconnect, write_transaction
+from shared.db import retry_on_disconnect
 from shared.errors import Conflict, ValidationError
 
 EMPLOYEE = "employee_pulse"
@@ -73,10 +73,11 @@ def submit_response(*, engine: Engine, secret: str, token: str, answers,
     """Store one response given with a token; return (status, body).
 
     Pooled connections are not pinged before use: one found dead (the database restarted)
-    fails its transaction and the whole submission is run again on a new one. Only a
-    connection lost during COMMIT leaves it unknown whether the first attempt was stored;
-    the retry then finds the token spent (409), or, with an Idempotency-Key, answers as
-    the stored attempt did.
+    fails its write and the whole submission is run again on a new one. Only a connection
+    lost while the database ran the write (on PostgreSQL one autocommitted statement, on
+    SQLite its COMMIT) leaves it unknown whether the first attempt was stored; the retry
+    then finds the token spent (409), or, with an Idempotency-Key, answers as the stored
+    attempt did.
     """
     if idempotency_key:
         # A key replays only what was answered to the same token: two respondents sending
@@ -113,28 +114,19 @@ def _submit(*, engine: Engine, secret: str, token: str, answers,
 
 def store_response(*, engine: Engine, respondent: Respondent, answers: dict,
                    idempotency_key: str | None = None) -> tuple[int, dict]:
-    """Spend the token, store the response and add it to its bucket, in one transaction."""
+    """Spend the token and store the response with its summary, all or nothing."""
     survey = respondent.survey
     layout = survey_layout(engine=engine, survey=survey)
     segment_text = repository.segment_key(respondent.segment)
     combo_id = combo_ids_for(engine=engine, survey_id=survey["id"], keys=[segment_text])[
         segment_text]
     day, stamp = submission_times(survey, utcnow())
-    vector = layout.encode(answers)
     claim, claim_params, spent = claim_of(respondent)
-    bucket = {"survey_id": survey["id"], "day": day, "wave_id": respondent.wave_id,
-              "combo_id": combo_id}
-    with write_transaction(engine) as conn:
-        # The response is stored before its bucket is locked, so the lock is held briefly.
-        stored = repository.insert_claimed_response(
-            conn, claim=claim, claim_params=claim_params, bucket_key=bucket,
-            row={"survey_id": survey["id"], "wave_id": respondent.wave_id, "combo_id": combo_id,
-                 "submitted_on": day, "submitted_at": stamp, "answers": answers})
-        if stored is None:
-            raise Conflict(spent)
-        response_id, current = stored
-        body = {"id": response_id}
-        if idempotency_key:
-            repository.store_idempotent(conn, idempotency_key, 201, body)
-        repository.add_to_bucket(conn, **bucket, n=1, vector=vector, current=current)
-    return 201, body
+    response_id = repository.store_claimed_response(
+        engine, claim=claim, claim_params=claim_params, vector=layout.encode(answers),
+        idempotency_key=idempotency_key,
+        row={"survey_id": survey["id"], "wave_id": respondent.wave_id, "combo_id": combo_id,
+             "submitted_on": day, "submitted_at": stamp, "answers": answers})
+    if response_id is None:
+        raise Conflict(spent)
+    return 201, {"id": response_id}

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import NullType
 
-from services.survey.tables import buckets, responses, segment_combos
+from services.survey.tables import buckets, responses, segment_combos, summary_deltas
 from shared.summaries import VECTOR_DTYPE
 
 
@@ -33,37 +33,43 @@ def fetch_buckets(conn: Connection, *, survey_id: int, start: date | None, end: 
                   slot_ranges: list[tuple[int, int]] | None = None) -> list[tuple]:
     """Return (day as 'YYYY-MM-DD', wave_id, combo_id, n, bytes...) of a survey's buckets.
 
+    Summary deltas not folded yet come as rows of their own, read in the same statement
+    (one snapshot: a delta being folded is counted once, in its delta or its bucket).
     Without `slot_ranges` the last column is the whole vector; with them, one column per
     (first slot, slot count) range holds only those slots' bytes, cut out by the database
     (`substr` works on SQLite blobs and PostgreSQL bytea) so that only they are sent.
     """
     postgres = conn.dialect.name == "postgresql"
-    # The day as text: the same on both databases, and no per-row date parsing.
-    day_text = sa.cast(buckets.c.day, sa.String) if postgres \
-        else sa.type_coerce(buckets.c.day, sa.String)
-    # Untyped, the bytes come as the driver gives them (memoryview on PostgreSQL), which
-    # numpy reads as they are: no per-row conversion of thousands of rows.
-    if slot_ranges is None:
-        blobs = [sa.type_coerce(buckets.c.vector, NullType())]
-    else:
-        width = VECTOR_DTYPE.itemsize
-        blobs = [sa.func.substr(buckets.c.vector, first * width + 1, count * width,
-                                type_=NullType()) for first, count in slot_ranges]
-    query = sa.select(day_text, buckets.c.wave_id, buckets.c.combo_id, buckets.c.n,
-                      *blobs).where(buckets.c.survey_id == survey_id,
-                                    *_window(buckets.c.day, start, end))
-    if wave_id is not None:
-        query = query.where(buckets.c.wave_id == wave_id)
-    if combo_ids is not None:
-        query = query.where(buckets.c.combo_id.in_(combo_ids))
-    return conn.execute(query).all()
+
+    def rows_of(table) -> sa.Select:
+        # The day as text: the same on both databases, and no per-row date parsing.
+        day_text = sa.cast(table.c.day, sa.String) if postgres \
+            else sa.type_coerce(table.c.day, sa.String)
+        # Untyped, the bytes come as the driver gives them (memoryview on PostgreSQL),
+        # which numpy reads as they are: no per-row conversion of thousands of rows.
+        if slot_ranges is None:
+            blobs = [sa.type_coerce(table.c.vector, NullType())]
+        else:
+            width = VECTOR_DTYPE.itemsize
+            blobs = [sa.func.substr(table.c.vector, first * width + 1, count * width,
+                                    type_=NullType()) for first, count in slot_ranges]
+        query = sa.select(day_text, table.c.wave_id, table.c.combo_id, table.c.n, *blobs
+                          ).where(table.c.survey_id == survey_id,
+                                  *_window(table.c.day, start, end))
+        if wave_id is not None:
+            query = query.where(table.c.wave_id == wave_id)
+        if combo_ids is not None:
+            query = query.where(table.c.combo_id.in_(combo_ids))
+        return query
+
+    return conn.execute(sa.union_all(rows_of(buckets), rows_of(summary_deltas))).all()
 
 
 def count_responses(conn: Connection, *, survey_id: int) -> int:
-    """Return how many responses a survey holds, summed from its buckets' counts."""
-    query = sa.select(sa.func.coalesce(sa.func.sum(buckets.c.n), 0)).where(
-        buckets.c.survey_id == survey_id)
-    return int(conn.execute(query).scalar_one())
+    """Return how many responses a survey holds, summed from its buckets and deltas."""
+    totals = [sa.select(sa.func.coalesce(sa.func.sum(table.c.n), 0)).where(
+        table.c.survey_id == survey_id).scalar_subquery() for table in (buckets, summary_deltas)]
+    return int(conn.execute(sa.select(totals[0] + totals[1])).scalar_one())
 
 
 def fetch_answers(conn: Connection, *, survey_id: int, start: date | None, end: date | None,

@@ -1,4 +1,5 @@
-"""Scheduled jobs of waves: an APScheduler job that makes the waves of every schedule.
+"""Scheduled jobs of the survey service: the waves of every schedule, and, on PostgreSQL,
+folding single responses' summary deltas into their buckets (summaries/folding.py).
 
 Schedules live in the `schedules` table, so they survive restarts; each process's
 scheduler polls them, and the unique (survey_id, opens_at) of waves makes every wave
@@ -15,6 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 
 from services.survey.clock import utcnow
+from services.survey.summaries.folding import FOLD_SECONDS, fold_job
 from services.survey.waves.service import materialise_scheduled_waves
 
 log = logging.getLogger("trustpulse.survey.scheduler")
@@ -32,11 +34,15 @@ def make_scheduled_waves(engine: Engine) -> None:
 
 
 def start_scheduler(engine: Engine) -> BackgroundScheduler:
-    """Start the background scheduler of the survey service."""
+    """Start the background scheduler of the survey service: waves, and summary folding."""
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(make_scheduled_waves, "interval", seconds=POLL_SECONDS, args=[engine],
                       id="make_scheduled_waves", replace_existing=True, coalesce=True,
                       max_instances=1, next_run_time=utcnow())
+    if engine.dialect.name == "postgresql":
+        scheduler.add_job(fold_job, "interval", seconds=FOLD_SECONDS, args=[engine],
+                          id="fold_summary_deltas", replace_existing=True, coalesce=True,
+                          max_instances=1, next_run_time=utcnow())
     scheduler.start()
-    atexit.register(lambda: scheduler.shutdown(wait=False))
+    atexit.register(lambda: scheduler.running and scheduler.shutdown(wait=False))
     return scheduler

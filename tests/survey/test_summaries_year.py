@@ -1,7 +1,8 @@
-"""A year of daily buckets over 20 segment combinations is read and merged in tens of ms."""
+"""A year of daily buckets over 20 segment combinations merges into weeks by department.
+
+How fast is measured by `make bench` (bench/bench_survey.py), not here."""
 
 import json
-import time
 from datetime import date, timedelta
 
 import numpy as np
@@ -10,7 +11,7 @@ from services.survey.tables import buckets, segment_combos
 from shared.summaries import SummaryLayout, vector_to_bytes
 
 
-def test_a_year_of_buckets_answers_quickly(client, engine):
+def test_a_year_of_daily_buckets_merges_into_weeks(client, engine):
     survey = client.survey()
     layout = SummaryLayout(survey)
     one = layout.encode({"job_security": 4, "replacement_worry": 2, "ai_training": 3,
@@ -29,18 +30,16 @@ def test_a_year_of_buckets_answers_quickly(client, engine):
             for d in range(365) for c in range(20)])
     path = (f"/internal/surveys/{survey['id']}/summaries?group_by=week&segment_by=department"
             "&from=2025-01-01&to=2025-12-31")
-    client.ok("GET", path, 200)
-    timings = []
-    for _ in range(5):
-        began = time.perf_counter()
-        groups = client.ok("GET", path, 200)["groups"]
-        timings.append(time.perf_counter() - began)
+    groups = client.ok("GET", path, 200)["groups"]
     assert sum(g["n"] for g in groups) == 365 * 20 * 3
     assert len(groups) == 53 * 5
     first = groups[0]
     assert first["period"] == "2025-W01"  # Monday 2024-12-30 to Sunday 2025-01-05
     days = 5
     assert np.array_equal(first["vector"], one * 3 * 4 * days)
-    # A loose bound: the machine is shared; the bench reports the real figure.
-    print("summaries of 7,300 buckets: median %.1f ms" % (1000 * np.median(timings)))
-    assert np.median(timings) < 1.0, timings
+    # Only the index's part: its slots are the same, every other slot 0.
+    first_slot, count = layout.part_slots("index:ai_trust")
+    part = client.ok("GET", path + "&parts=index:ai_trust", 200)["groups"][0]
+    expected = np.zeros_like(one)
+    expected[first_slot:first_slot + count] = (one * 3 * 4 * days)[first_slot:first_slot + count]
+    assert np.array_equal(part["vector"], expected)
