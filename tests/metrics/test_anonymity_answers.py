@@ -284,24 +284,22 @@ def test_responses_skipping_the_question_are_decided_afresh():
     assert _hidden(_by_department(source, ANSWERS)) >= hidden
 
 
-def test_no_derivation_through_the_gateway_on_responses_imported_into_the_survey_service(
-        suite, admin_headers):
-    client = suite.client
+def _created(client, headers) -> int:
+    """Create `_survey()` (comment threshold 10) through the gateway; return its id."""
     survey = _survey()
-    created = client.post("/api/v1/surveys", headers=admin_headers, json={
+    created = client.post("/api/v1/surveys", headers=headers, json={
         "title": "Pulse", "kind": "employee_pulse", "segments": list(ATTRIBUTES),
         "anonymity_threshold": THRESHOLD, "comment_threshold": 10,
         "questions": survey["questions"], "indices": survey["indices"]})
     assert created.status_code == 201, created.json
-    survey_id = created.json["id"]
-    wave = client.post(f"/api/v1/surveys/{survey_id}/waves", headers=admin_headers,
-                       json={"opens_at": "2026-02-16T00:00:00Z",
-                             "closes_at": "2026-03-02T00:00:00Z"})
-    assert wave.status_code == 201, wave.json
-    # The survey service puts each imported response in the wave open at its time.
-    source = _population(1, wave=wave.json["id"], in_wave=1.0)
+    return created.json["id"]
+
+
+def _gateway_asker(client, headers, survey_id: int, source: MemorySource):
+    """Import `source`'s responses into the survey service; return `ask(endpoint, **query)`
+    answering through the gateway."""
     imported = client.post(f"/api/v1/surveys/{survey_id}/responses/import",
-                           headers=admin_headers, json={"responses": [
+                           headers=headers, json={"responses": [
                                {"submitted_at": f"{r['day'].isoformat()}T10:00:00Z",
                                 "segment": r["segment"], "answers": r["answers"]}
                                for r in source.responses]})
@@ -309,10 +307,24 @@ def test_no_derivation_through_the_gateway_on_responses_imported_into_the_survey
 
     def ask(name, **query):
         answer = client.get(f"/api/v1/surveys/{survey_id}/{name}", query_string=query,
-                            headers=admin_headers)
+                            headers=headers)
         assert answer.status_code == 200, answer.json
         return answer.json
 
+    return ask
+
+
+def test_no_derivation_through_the_gateway_on_responses_imported_into_the_survey_service(
+        suite, admin_headers):
+    client = suite.client
+    survey_id = _created(client, admin_headers)
+    wave = client.post(f"/api/v1/surveys/{survey_id}/waves", headers=admin_headers,
+                       json={"opens_at": "2026-02-16T00:00:00Z",
+                             "closes_at": "2026-03-02T00:00:00Z"})
+    assert wave.status_code == 201, wave.json
+    # The survey service puts each imported response in the wave open at its time.
+    source = _population(1, wave=wave.json["id"], in_wave=1.0)
+    ask = _gateway_asker(client, admin_headers, survey_id, source)
     assert ask("scores", metric=ANSWERS, period="week")["series"][0]["n"] is not None
     assert _derived_answers(source, ask) == []
     assert _pinned_respondents(source, ask) == []

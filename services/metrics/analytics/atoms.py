@@ -124,9 +124,9 @@ def project_atoms(rows, positions: tuple):
             np.array([respondents[k] for k in keys], dtype=np.int64))
 
 
-def counts_digest(keys: list, counts: np.ndarray, threshold: int) -> str:
-    """Return a digest of cells (or atoms), their counts and the threshold they are judged by."""
-    text = repr((threshold, keys, counts.tolist())).encode()
+def counts_digest(keys: list, counts: np.ndarray, *thresholds: int) -> str:
+    """Return a digest of cells (or atoms), their counts and the thresholds they are judged by."""
+    text = repr((thresholds, keys, counts.tolist())).encode()
     return hashlib.blake2b(text, digest_size=16).hexdigest()
 
 
@@ -153,7 +153,7 @@ def _small_groups(keys: list, counts: np.ndarray, positions: tuple, threshold: i
 
 
 def decide(rows, attributes: tuple, level: tuple, threshold: int, cache_key: tuple,
-           respondents_key: tuple | None = None) -> Decision:
+           respondents: tuple | None = None) -> Decision:
     """Return the suppression of attribute set `level` (a subset of `attributes`, in order).
 
     `rows` holds day-level counts: parallel lists `pieces`, `waves`, `values` (over
@@ -161,37 +161,43 @@ def decide(rows, attributes: tuple, level: tuple, threshold: int, cache_key: tup
     of `level` are decided first (and cached), then this level hides its own cells until
     nothing small or hidden is derivable from everything the levels show together.
 
-    With `respondents_key` (the cache key of the decision on respondents), `counts` are the
-    answers to one question, and every cell the decision on respondents hides is hidden
-    here too. Answers never outnumber respondents, so what this decision shows is then part
-    of what that one shows: it adds no equation on respondents, nor a lower bound on a
-    hidden group of them (the answers of a complementary cell would bound its respondents,
-    and so the small group beside it).
+    With `respondents` (the threshold and cache key of the decision on respondents at the
+    anonymity threshold), every cell that decision hides is hidden here too, so that this
+    one shows nothing that one does not: it adds no equation on respondents, nor a bound on
+    a hidden group of them. Two decisions need it: `counts` the answers to an optional
+    question (answers never outnumber respondents, so those of a complementary cell would
+    bound its respondents, and so the small group beside it), and respondents at the higher
+    comment threshold (whose own complementary cells differ, so the `n` of a comment group
+    would give away a cell `scores` hides, and by differencing the small group beside it).
     """
-    if respondents_key is not None and np.array_equal(rows.counts, rows.n):
-        # Everyone answered (a required question): the decision on respondents itself.
-        return decide(rows, attributes, level, threshold, respondents_key)
+    if (respondents is not None and respondents[0] == threshold
+            and np.array_equal(rows.counts, rows.n)):
+        # The same counts at the same threshold: the decision on respondents itself.
+        return decide(rows, attributes, level, *respondents)
     positions = tuple(attributes.index(a) for a in level)
-    keys, counts, respondents = project_atoms(rows, positions)
-    # An answers' decision also rests on the respondents' (a response skipping the
-    # question changes that one alone).
-    digest = counts_digest(keys, counts if respondents_key is None
-                           else np.stack([counts, respondents]), threshold)
+    keys, counts, respondent_counts = project_atoms(rows, positions)
+    if respondents is None:
+        digest = counts_digest(keys, counts, threshold)
+    else:
+        # Also resting on the respondents' decision (a response skipping the question
+        # changes that one alone).
+        digest = counts_digest(keys, np.stack([counts, respondent_counts]), threshold,
+                               respondents[0])
     key = cache_key + (level,)
     cached = DECISIONS.get(key, digest)
     if cached is not None:
         return cached
     also_hidden: frozenset = frozenset()
-    if respondents_key is not None:
-        also_hidden = decide(replace(rows, counts=rows.n), attributes, level, threshold,
-                             respondents_key).hidden
+    if respondents is not None:
+        also_hidden = decide(replace(rows, counts=rows.n), attributes, level,
+                             *respondents).hidden
     members = _groups_of(keys, tuple(range(len(level))))
     cell_counts = {cell: int(counts[m].sum()) for cell, m in members.items()}
     known, protected = [], []
     for size in range(len(level)):
         for subset in combinations(range(len(level)), size):
             sub = decide(rows, attributes, tuple(level[i] for i in subset), threshold, cache_key,
-                         respondents_key)
+                         respondents)
             for cell, atoms in _groups_of(keys, subset).items():
                 if cell not in sub.hidden:
                     known.append(atoms)

@@ -91,6 +91,10 @@ def _period_key(label: str) -> tuple:
 # read again. A wave breakdown leaves out responses in no wave, so it always reads them.
 SHORTCUTS = DecisionCache()
 
+# The threshold of the decision on respondents, which every other decision (the answers to
+# an optional question, comments at `comment_threshold`) refines: what it hides, they hide.
+RESPONDENTS_THRESHOLD = "anonymity_threshold"
+
 
 def _cells_from_days(rows, layout: SummaryLayout, granularity: str) -> tuple:
     """Return (keys, n, vectors) of the cells of `granularity` summed from day rows."""
@@ -114,14 +118,15 @@ def _matches(decision, granularity: str, keys: list, counts: np.ndarray) -> bool
 
 
 def load_breakdown(source, survey_id: int, *, granularity: str, attributes: tuple,
-                   count: str | None = None, threshold_key: str = "anonymity_threshold",
+                   count: str | None = None, threshold_key: str = RESPONDENTS_THRESHOLD,
                    parts: tuple = ()) -> Breakdown:
     """Fetch a breakdown's whole history and decide which cells to hide.
 
     The threshold applies to respondents, or with `count` naming an optional question, to
-    those who answered it. Suppression is decided for every granularity of the attribute
-    set at once, over the day buckets (`atoms.decide`); `parts` names the slots of the
-    summaries the caller reads (empty: all of them).
+    those who answered it; a decision other than respondents at the anonymity threshold
+    also hides every cell that one hides. Suppression is decided for every granularity of
+    the attribute set at once, over the day buckets (`atoms.decide`); `parts` names the
+    slots of the summaries the caller reads (empty: all of them).
     """
     decision = None
     if granularity != "wave":
@@ -140,9 +145,12 @@ def load_breakdown(source, survey_id: int, *, granularity: str, attributes: tupl
     if decision is None:
         survey, layout, rows = fetch_days(source, survey_id, attributes, count, parts)
         threshold = int(survey[threshold_key])
+        respondents = None  # the decision on respondents at the anonymity threshold itself
+        if (count, threshold_key) != (None, RESPONDENTS_THRESHOLD):
+            respondents = (int(survey[RESPONDENTS_THRESHOLD]),
+                           (survey_id, None, RESPONDENTS_THRESHOLD))
         decision = decide(rows, attributes, attributes, threshold,
-                          (survey_id, count, threshold_key),
-                          None if count is None else (survey_id, None, threshold_key))
+                          (survey_id, count, threshold_key), respondents)
         if granularity == "wave" or not _matches(
                 decision, granularity, keys, threshold_counts(n, sums, layout, count)):
             # Waves, or responses arrived between the two reads: use the days throughout.
@@ -158,7 +166,7 @@ def load_breakdown(source, survey_id: int, *, granularity: str, attributes: tupl
 
 
 def selected_cell(source, survey_id: int, selector: Selector, *, count: str | None = None,
-                  threshold_key: str = "anonymity_threshold", parts: tuple = ()) -> Cell:
+                  threshold_key: str = RESPONDENTS_THRESHOLD, parts: tuple = ()) -> Cell:
     """Return the cell a selector picks, hidden as it is in its own breakdown."""
     breakdown = load_breakdown(source, survey_id, granularity=selector.granularity,
                                attributes=selector.attributes, count=count,
@@ -167,7 +175,7 @@ def selected_cell(source, survey_id: int, selector: Selector, *, count: str | No
 
 
 def selected_cells(source, survey_id: int, *selectors: Selector, count: str | None = None,
-                   threshold_key: str = "anonymity_threshold", parts: tuple = ()) -> list[Cell]:
+                   threshold_key: str = RESPONDENTS_THRESHOLD, parts: tuple = ()) -> list[Cell]:
     """Return the cells of several selectors, loading each distinct breakdown once."""
     loaded: dict = {}
     cells = []

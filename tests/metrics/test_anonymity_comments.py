@@ -1,0 +1,163 @@
+"""Attacks on the comments of a group, decided on respondents at `comment_threshold`.
+
+`comments` shows a group's free text with its respondent count `n`, only for groups its own
+decision shows (respondents at the comment threshold, complementary and rank-checked like
+any other). The attacker holds every row any `scores` answer shows (respondents at the
+anonymity threshold) and every `n` any `comments` answer shows, each as an equation over
+the atoms (a piece of an ISO week inside one month, in one wave or none, for one combination
+of segment values), and tries to derive a small group of respondents or a hidden cell. The
+atoms, indicators and populations are those of `test_anonymity_periods` and
+`test_anonymity_answers`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import date, timedelta
+
+import pytest
+
+from services.metrics.analytics.atoms import DECISIONS
+from services.metrics.analytics.cells import SHORTCUTS
+from tests.metrics.factories import MemorySource, answers, response
+from tests.metrics.test_anonymity_answers import (
+    ATTRIBUTES,
+    PERIODS,
+    RESPONDENTS,
+    THRESHOLD,
+    _counts,
+    _created,
+    _gateway_asker,
+    _groups,
+    _population,
+    _rows,
+    _service_asker,
+    _survey,
+)
+from tests.metrics.test_anonymity_attacks import _recoverable
+from tests.metrics.test_anonymity_periods import _atom, _indicator, _segments
+
+COMMENT_THRESHOLD = 10  # `pulse_survey`'s, and `_created`'s
+
+# Respondents of three March weeks by department, all in Leeds. `scores` hides W11 Sales (1)
+# and, to protect it, W11 Legal and the W12 pair: W12 Legal (11) is a complementary cell.
+# Legal's month (31) minus its shown W10 (14) gives W11 + W12 Legal = 17, and the weeks give
+# W11 Sales + Legal = 7: W12 Legal's 11 would leave 6 in W11 Legal and 1 in W11 Sales.
+THREE_WEEKS = {"Support": (9, 11, 8), "Sales": (14, 1, 9), "Legal": (14, 6, 11)}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_decisions():
+    """Each test's survey is survey 1: decisions cached for another test's must not serve."""
+    DECISIONS.clear()
+    SHORTCUTS.clear()
+
+
+def _three_weeks() -> MemorySource:
+    rng = random.Random(5)
+    rows = []
+    for department, weeks in THREE_WEEKS.items():
+        for week, size in enumerate(weeks):
+            rows += [response(date(2026, 3, 2) + timedelta(days=7 * week + i % 5),
+                              {"department": department, "location": "Leeds"}, answers(rng))
+                     for i in range(size)]
+    return MemorySource(_survey(), rows)
+
+
+def _selectors(ask, source) -> list[tuple]:
+    """(period granularity or None, label, segment) of every group a selector can name."""
+    groups = [(None, None, segment) for segment in _segments(source, ATTRIBUTES)]
+    for period in PERIODS:
+        series = ask("scores", metric=RESPONDENTS, period=period)["series"]
+        groups += [(period, row["period"], segment) for row in series
+                   for segment in _segments(source, ATTRIBUTES)]
+    return groups
+
+
+def _comment_rows(ask, source, atoms: list) -> list[tuple]:
+    """(indicator, n or None when hidden) of every group `comments` is asked about."""
+    rows = []
+    for period, label, segment in _selectors(ask, source):
+        parts = ([f"period:{label}"] if label else []) + [f"segment:{a}={v}"
+                                                         for a, v in segment.items()]
+        answer = ask("comments", question="comment", selector=";".join(parts))
+        assert (answer["n"] is None) == answer["suppressed"]
+        rows.append((_indicator(atoms, ATTRIBUTES, period, label, segment), answer["n"]))
+    return rows
+
+
+def _derived(source, ask=None) -> tuple[list, list]:
+    """Small groups and hidden cells derivable from `scores` and `comments` together, and
+    the groups under the comment threshold derivable from what `comments` shows alone."""
+    ask = ask or _service_asker(source)
+    atoms = sorted({_atom(r, ATTRIBUTES) for r in source.responses})
+    respondents, _ = _counts(source, atoms)
+    scores = _rows(ask, source, atoms, RESPONDENTS)
+    comments = _comment_rows(ask, source, atoms)
+    shown = [vector for vector, n in scores + comments if n is not None]
+    for vector, n in scores + comments:
+        assert n is None or n == vector @ respondents  # the rows are the groups meant
+    # A cell hidden only to protect others holds at least the threshold: not a target.
+    targets = [("hidden", vector) for vector, n in scores
+               if n is None and vector @ respondents < THRESHOLD]
+    targets += [(name, vector) for name, vector in _groups(source, atoms)
+                if 0 < vector @ respondents < THRESHOLD]
+    derived = [(name, int(vector @ respondents)) for name, vector in targets
+               if _recoverable(shown, vector)]
+    commented = [vector for vector, n in comments if n is not None]
+    under = [(name, int(vector @ respondents)) for name, vector in _groups(source, atoms)
+             if 0 < vector @ respondents < COMMENT_THRESHOLD
+             and _recoverable(commented, vector)]
+    return derived, under
+
+
+def _hidden_by_scores_shown_by_comments(ask, source) -> list:
+    """Groups `scores` hides whose `comments` answer is not suppressed."""
+    leaks = []
+    for period in PERIODS:
+        for size in range(len(ATTRIBUTES) + 1):
+            for chosen in itertools.combinations(ATTRIBUTES, size):
+                series = ask("scores", metric=RESPONDENTS, period=period,
+                             segment_by=",".join(chosen))["series"]
+                for row in (r for r in series if r["suppressed"]):
+                    selector = ";".join([f"period:{row['period']}"] + [
+                        f"segment:{a}={v}" for a, v in row["segment"].items()])
+                    if not ask("comments", question="comment", selector=selector)["suppressed"]:
+                        leaks.append(selector)
+    return leaks
+
+
+def test_a_complementary_cell_shows_no_count_in_comments():
+    source = _three_weeks()
+    ask = _service_asker(source)
+    week = {row["segment"]["department"] + " " + row["period"]: row["n"] for row in ask(
+        "scores", metric=RESPONDENTS, period="week", segment_by="department")["series"]}
+    assert week["Legal 2026-W12"] is None and week["Sales 2026-W11"] is None
+    answer = ask("comments", question="comment",
+                 selector="period:2026-W12;segment:department=Legal")
+    assert answer["suppressed"] and answer["n"] is None and answer["comments"] == []
+    assert _hidden_by_scores_shown_by_comments(ask, source) == []
+    assert _derived(source) == ([], [])
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_scores_and_comments_together_give_no_small_group_away(seed):
+    source = _population(seed)
+    assert _hidden_by_scores_shown_by_comments(_service_asker(source), source) == []
+    assert _derived(source) == ([], [])
+
+
+def test_no_derivation_through_the_gateway_on_responses_imported_into_the_survey_service(
+        suite, admin_headers):
+    client = suite.client
+    source = _three_weeks()
+    ask = _gateway_asker(client, admin_headers, _created(client, admin_headers), source)
+    shown = ask("comments", question="comment", selector="period:2026-W10")
+    assert shown["n"] == 37 and len(shown["comments"]) == 37
+    selector = "period:2026-W12;segment:department=Legal"
+    assert ask("comments", question="comment", selector=selector) == {
+        "question": "comment", "selector": selector, "n": None, "comments": [],
+        "suppressed": True}
+    assert _hidden_by_scores_shown_by_comments(ask, source) == []
+    assert _derived(source, ask) == ([], [])
