@@ -134,7 +134,7 @@ def test_an_import_pauses_the_garbage_collector_only_while_it_runs(client, monke
     assert seen == [False, False] and gc.isenabled()
 
 
-def test_answers_are_encoded_exactly_as_json_dumps_encodes_them():
+def test_answers_are_encoded_as_json_read_back_the_same_with_no_raw_line_breaks():
     answers = [{"csat": 4, "comment": 'He said "fine", then }, {; tab\there\nnew € 😀 % s \\ \x00'},
                {"comment": "x", "csat": 5}, {}, {"csat": 4, "comment": "x"},
                {"nps": True, "csat": None, "k": 1.5}, {"k%s": "%d"},
@@ -142,7 +142,23 @@ def test_answers_are_encoded_exactly_as_json_dumps_encodes_them():
                # characters, non-ASCII and quoted keys, ints of any size.
                {"é\"k": "\ud800 \udfff \u2028\u2029 \x7f\x1f\r\x08\x0c", "n": -(2 ** 70)},
                {"csat": 0, "comment": ""}, {"nps": 10, "comment": "\u00e9" * 3 + "\uffff"}]
-    assert encode_answers(answers) == [json.dumps(a) for a in answers]
+    encoded = encode_answers(answers)
+    assert [json.loads(text) for text in encoded] == answers
+    assert not any(c in text for text in encoded for c in "\t\n\r")
+
+
+def test_imported_text_with_tabs_backslashes_and_non_ascii_is_stored_as_sent(client, engine):
+    """Through COPY on PostgreSQL: its text format gives tabs, newlines and backslashes
+    meanings of their own."""
+    survey = client.survey()
+    comments = ['tab\there\nnew line \\ back\\slash \\N "q" € 😀 \u2028 \x7f',
+                "\\", "\\N", "plain"]
+    client.ok("POST", f"/api/v1/surveys/{survey['id']}/responses/import", 201, json={
+        "responses": [{**_row(), "answers": {**PULSE_ANSWERS, "comment": c}} for c in comments]})
+    with engine.connect() as conn:
+        stored = [json.loads(a) for a in conn.execute(sa.text(
+            "SELECT answers FROM responses ORDER BY id")).scalars()]
+    assert stored == [{**PULSE_ANSWERS, "comment": c} for c in comments]
 
 
 def test_a_bucket_made_by_another_writer_during_an_import_makes_it_start_again(
@@ -159,3 +175,25 @@ def test_a_bucket_made_by_another_writer_during_an_import_makes_it_start_again(
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM responses")).scalar() == 1
         assert conn.execute(sa.text("SELECT n FROM summary_buckets")).scalar_one() == 2
+
+
+def test_import_bodies_orjson_refuses_are_read_as_json_reads_them(client):
+    """NaN and numbers past a double are JSON to Python: rows holding them are refused by
+    validation (422), not the body (400); non-JSON stays 400."""
+    survey = client.survey()
+    path = f"/api/v1/surveys/{survey['id']}/responses/import"
+    row = json.dumps(_row(department="Support"))
+    for odd in ('{"enps": NaN}', '{"enps": 1e400}', '{"enps": 123456789012345678901234567890}'):
+        # The odd answer comes last: it wins over the same key given before.
+        answers = json.dumps(PULSE_ANSWERS)[:-1] + ", " + odd[1:]
+        body = ('{"responses": [' + row + ', {"submitted_at": "2026-03-02T09:30:00Z", '
+                '"answers": ' + answers + "}]}")
+        answer = client.post(path, data=body, content_type="application/json")
+        assert answer.status_code == 422, (odd, answer.get_json())
+        assert list(answer.get_json()["error"]["details"]) == ["responses.1.answers.enps"]
+    for bad in ("{bad", '{"responses": ' + "[" * 100_000 + "]" * 100_000 + "}", "\xff"):
+        answer = client.post(path, data=bad, content_type="application/json")
+        assert answer.status_code == 400 and answer.get_json()["error"]["code"] == "bad_request"
+    # Lone surrogates too (the gateway refuses them before they reach the service).
+    assert imports.parse_json(b'{"c": "\\ud800"}') == json.loads(b'{"c": "\\ud800"}')
+

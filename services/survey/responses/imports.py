@@ -6,6 +6,7 @@ import bisect
 import csv
 import gc
 import io
+import json
 import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from itertools import repeat
 
 import marshmallow as ma
 import numpy as np
+import orjson
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -59,6 +61,23 @@ def garbage_collection_paused():
             _gc_pauses -= 1
             if not _gc_pauses:
                 gc.enable()
+
+
+def parse_json(body: bytes):
+    """Return an import body's JSON value, or None if it is not JSON.
+
+    orjson reads it, several times faster than `json` on bodies of tens of MiB; what it
+    refuses (NaN, lone surrogates, numbers beyond a double's range) goes to `json.loads`,
+    which reads those as Flask's own parser would. orjson reads integers beyond 64 bits
+    as floats: no answer takes either, so such a row is refused all the same.
+    """
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        try:
+            return json.loads(body)
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's stack
+            return None
 
 
 def rows_from_json(payload) -> list:

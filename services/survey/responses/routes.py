@@ -73,7 +73,7 @@ class ResponseImport(MethodView):
                 raise BadRequest("The CSV file is not UTF-8.") from None
             rows, label = imports.rows_from_csv(text, survey), "rows"
         elif request.mimetype == "application/json":
-            payload = request.get_json(silent=True)
+            payload = imports.parse_json(request.get_data())
             if payload is None:
                 raise BadRequest("The request body is not valid JSON.")
             rows, label = imports.rows_from_json(payload), "responses"
