@@ -264,7 +264,7 @@ def main() -> int:
         warm_up(runs)
         settle(dsn)
         measure_import(ports["survey"], dsn,
-                       [survey["id"], create_survey(ports["gateway"])["id"]])
+                       [survey["id"], *(create_survey(ports["gateway"])["id"] for _ in range(2))])
         measure_responses(runs)
         measure_summaries(ports["survey"], dsn, survey["id"])
         print(f"machine after: {describe_machine()}")

@@ -197,3 +197,30 @@ def test_import_bodies_orjson_refuses_are_read_as_json_reads_them(client):
     # Lone surrogates too (the gateway refuses them before they reach the service).
     assert imports.parse_json(b'{"c": "\\ud800"}') == json.loads(b'{"c": "\\ud800"}')
 
+
+def test_bad_rows_in_later_batches_are_all_named_and_nothing_is_stored(
+        client, engine, monkeypatch):
+    """Rows are validated and stored batch by batch (on PostgreSQL while the COPY runs): a
+    bad row in a later batch stops the storing of the earlier ones, and the 422 still
+    names the bad rows of every batch, up to the reported limit."""
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(imports, "MAX_REPORTED_ROWS", 3)
+    survey = client.survey()
+    path = f"/api/v1/surveys/{survey['id']}/responses/import"
+    rows = [_row(department=f"D{i}") for i in range(9)]
+    for i in (3, 4, 6, 8):
+        rows[i] = {**rows[i], "answers": {**PULSE_ANSWERS, "enps": 11}}
+    answer = client.post(path, json={"responses": rows})
+    assert answer.status_code == 422
+    error = answer.get_json()["error"]
+    assert error["message"] == "4 row(s) are not valid (the first 3 are listed); nothing was imported."
+    assert list(error["details"]) == ["responses.3.answers.enps", "responses.4.answers.enps",
+                                      "responses.6.answers.enps"]
+    assert _count(engine, "responses") == 0 and _count(engine, "summary_buckets") == 0
+    # The same rows made good are stored across the batches, each counted once.
+    good = [{**row, "answers": PULSE_ANSWERS} for row in rows]
+    assert client.ok("POST", path, 201, json={"responses": good}) == {"imported": 9}
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT sum(n) FROM summary_buckets")).scalar() == 9
+    assert _count(engine, "responses") == 9
+

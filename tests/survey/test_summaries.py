@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from services.survey.responses import imports
 from services.survey.summaries.folding import fold_deltas
 from shared.summaries import SummaryLayout
-from tests.survey.conftest import PULSE_ANSWERS
+from tests.survey.conftest import PULSE_ANSWERS, iso
 
 
 def _import(client, survey_id, rows):
@@ -86,9 +87,11 @@ response_strategy = st.tuples(answers_strategy, st.sampled_from(["A", "B", None]
 @settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(responses=st.lists(response_strategy, min_size=1, max_size=14))
-def test_stored_summaries_equal_those_of_the_raw_rows(client, engine, responses):
-    """However responses arrive (single answers or imports in any batches), and whenever
-    single answers' deltas are folded into buckets, the summaries add up."""
+def test_stored_summaries_equal_those_of_the_raw_rows(client, engine, monkeypatch, responses):
+    """However responses arrive (single answers or imports in any batches, each import
+    validated and stored in batches of 2), and whenever single answers' deltas are folded
+    into buckets, the summaries add up."""
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
     survey = client.survey(title="Property")
     wave = client.wave(survey["id"])
     today = datetime.now(UTC).date()
@@ -187,3 +190,59 @@ def test_revision_is_the_surveys_response_count_whatever_the_query(client):
         assert client.ok("GET", base + query, 200)["revision"] == 3, query
     _import(client, survey["id"], [_row("2026-05-04", department="Legal", location="York")])
     assert client.ok("GET", base + "?filter=department=Sales", 200)["revision"] == 4
+
+
+def _commented(day, text, **segment):
+    return _row(day, {**PULSE_ANSWERS, "comment": text}, **segment)
+
+
+def test_atom_min_keeps_the_texts_of_atoms_holding_that_many_responses(client):
+    survey = client.survey()
+    support, sales = {"department": "Support", "location": "Leeds"}, {"department": "Sales",
+                                                                      "location": "Leeds"}
+    # W10 (March): Support 4 with a comment on Monday and 6 without on Wednesday; Sales 3.
+    # W14 straddles March and April: two pieces of Support, 6 and 5.
+    rows = ([_commented("2026-03-02", f"mon{i}", **support) for i in range(4)]
+            + [_row("2026-03-04", **support) for _ in range(6)]
+            + [_commented("2026-03-02", f"sales{i}", **sales) for i in range(3)]
+            + [_commented("2026-03-31", f"march{i}", **support) for i in range(6)]
+            + [_commented("2026-04-01", f"april{i}", **support) for i in range(5)])
+    _import(client, survey["id"], rows)
+    base = f"/internal/surveys/{survey['id']}/comments?question=comment"
+    monday = base + "&from=2026-03-02&to=2026-03-02"
+    # The atom counts the whole piece, outside the window and without comments too.
+    answer = client.ok("GET", monday + "&atom_min=10", 200)
+    assert answer["n"] == 7 and sorted(answer["comments"]) == [f"mon{i}" for i in range(4)]
+    assert set(answer) == {"n", "comments"}
+    assert client.ok("GET", monday + "&atom_min=11", 200) == {"n": 7, "comments": []}
+    assert len(client.ok("GET", monday, 200)["comments"]) == 7  # no atom_min: every text
+    week = base + "&from=2026-03-30&to=2026-04-05&filter=department=Support"
+    assert client.ok("GET", week + "&atom_min=10", 200) == {"n": 11, "comments": []}
+    assert sorted(client.ok("GET", week + "&atom_min=6", 200)["comments"]) == [
+        f"march{i}" for i in range(6)]
+    assert len(client.ok("GET", week + "&atom_min=5", 200)["comments"]) == 11
+    for bad in ("0", "-1", "many"):
+        response = client.get(base + "&atom_min=" + bad)
+        assert response.status_code == 422 and "atom_min" in response.get_json()["error"][
+            "details"], bad
+
+
+def test_atom_min_counts_single_responses_before_they_are_folded(client, engine):
+    survey = client.survey()
+    wave = client.wave(survey["id"])
+    segment = {"department": "Support", "location": "Leeds"}
+    now = iso(datetime.now(UTC) - timedelta(seconds=1))
+    _import(client, survey["id"], [
+        {"submitted_at": now, "segment": segment,
+         "answers": {**PULSE_ANSWERS, "comment": f"imported{i}"}} for i in range(9)])
+    query = (f"/internal/surveys/{survey['id']}/comments?question=comment&atom_min=10"
+             f"&wave={wave['id']}")
+    assert client.ok("GET", query, 200) == {"n": 9, "comments": []}
+    (token,) = client.invite(wave["id"], [segment])
+    assert client.respond(token, {**PULSE_ANSWERS, "comment": "answered"}).status_code == 201
+    # On PostgreSQL the tenth response is a summary delta until folded: counted all the same.
+    shown = client.ok("GET", query, 200)
+    assert shown["n"] == 10 and sorted(shown["comments"]) == sorted(
+        ["answered", *(f"imported{i}" for i in range(9))])
+    fold_deltas(engine)
+    assert len(client.ok("GET", query, 200)["comments"]) == 10

@@ -32,6 +32,7 @@ from services.survey.responses.service import EMPLOYEE, answers_schema_of, combo
 from services.survey.waves.service import survey_waves
 from shared.db import write_transaction
 from shared.errors import ValidationError
+from shared.summaries import VECTOR_DTYPE
 
 MAX_REPORTED_ROWS = 100
 ROW_KEYS = frozenset({"submitted_at", "segment", "answers"})
@@ -164,13 +165,15 @@ def _envelope(row, allowed: frozenset, now: datetime) -> tuple | None:
     return None
 
 
-def validate_rows(*, engine: Engine, survey: dict, rows: list,
-                  label: str) -> tuple[list[dict], dict[str, list] | None]:
-    """Return every row validated, and the answers by question when all passed at once.
+def validate_rows(*, engine: Engine, survey: dict, rows: list, label: str, first: int = 0,
+                  reported: int = 0) -> tuple[list[dict], dict[str, list] | None, int, dict]:
+    """Return (valid rows, their answers by question or None, bad row count, errors).
 
-    Raise one 422 naming each bad row and why. A batch whose envelopes and answer columns
-    are all plainly valid is accepted as a whole; otherwise each row is checked, and
-    those the quick checks do not accept go to the schemas, whose messages count.
+    `rows` are the import's rows from index `first` on; the errors of the bad ones are
+    named `<label>.<index>.<field>`, for as many as `MAX_REPORTED_ROWS` less the
+    `reported` ones allow. A batch whose envelopes and answer columns are all plainly
+    valid is accepted as a whole; otherwise each row is checked, and those the quick
+    checks do not accept go to the schemas, whose messages count.
     """
     allowed = frozenset(survey["segments"])
     now = utcnow()
@@ -180,10 +183,10 @@ def validate_rows(*, engine: Engine, survey: dict, rows: list,
         columns = answer_columns(survey)(answers)
         if columns is not None:
             return [{"submitted_at": at, "segment": segment, "answers": a}
-                    for (at, segment), a in zip(envelopes, answers)], columns
+                    for (at, segment), a in zip(envelopes, answers)], columns, 0, {}
     fast_answers = fast_answers_check(survey)
     clean, errors, bad_rows = [], {}, 0
-    for i, (row, envelope) in enumerate(zip(rows, envelopes)):
+    for i, (row, envelope) in enumerate(zip(rows, envelopes), start=first):
         if envelope is not None and fast_answers(row.get("answers")):
             clean.append({"submitted_at": envelope[0], "segment": envelope[1],
                           "answers": row["answers"]})
@@ -191,13 +194,15 @@ def validate_rows(*, engine: Engine, survey: dict, rows: list,
         row_errors = _row_errors(engine=engine, survey=survey, row=row, now=now, out=clean)
         if row_errors:
             bad_rows += 1
-            if bad_rows <= MAX_REPORTED_ROWS:
+            if reported + bad_rows <= MAX_REPORTED_ROWS:
                 errors.update({f"{label}.{i}.{field}": msgs for field, msgs in row_errors.items()})
-    if errors:
-        more = f" (the first {MAX_REPORTED_ROWS} are listed)" if bad_rows > MAX_REPORTED_ROWS else ""
-        raise ValidationError(f"{bad_rows} row(s) are not valid{more}; nothing was imported.",
-                              errors)
-    return clean, None
+    return clean, None, bad_rows, errors
+
+
+def _invalid(bad_rows: int, errors: dict) -> ValidationError:
+    more = f" (the first {MAX_REPORTED_ROWS} are listed)" if bad_rows > MAX_REPORTED_ROWS else ""
+    return ValidationError(f"{bad_rows} row(s) are not valid{more}; nothing was imported.",
+                           errors)
 
 
 def _row_errors(*, engine: Engine, survey: dict, row, now: datetime, out: list) -> dict:
@@ -234,41 +239,100 @@ def _wave_finder(waves: list[dict]):
     return wave_of
 
 
+CHUNK_ROWS = 5000
+
+
 def import_responses(*, engine: Engine, survey_id: int, rows: list, label: str) -> int:
-    """Validate and store imported rows with their bucket summaries, in one transaction."""
+    """Validate and store imported rows with their bucket summaries, in one transaction.
+
+    Rows are validated some thousands at a time, on PostgreSQL as they are stored, so
+    that the database takes in one batch (COPY) while the next is checked. The first bad
+    row stops the storing (the COPY fails, the transaction rolls back); the rest are
+    still checked, so that the 422 names every bad row, and nothing is kept.
+    """
     survey = get_survey(engine=engine, survey_id=survey_id)
     if not rows:
         raise ValidationError("Nothing to import.", {label: ["Give at least one response."]})
-    clean, columns = validate_rows(engine=engine, survey=survey, rows=rows, label=label)
-    canonical: dict[tuple, str] = {}  # rows repeat few segments: make each text once
-    texts = [canonical.get(items) or canonical.setdefault(items, repository.segment_key(r["segment"]))
-             for r in clean for items in (tuple(r["segment"].items()),)]
-    combos = combo_ids_for(engine=engine, survey_id=survey_id, keys=sorted(set(texts)))
-    wave_of = _wave_finder(survey_waves(engine=engine, survey_id=survey_id))
-    times = [row["submitted_at"] for row in clean]
-    days = [at.date() for at in times]
-    wave_ids = [wave_of(at) for at in times]
-    combo_ids = [combos[text] for text in texts]
-    bucket_index: dict[tuple, int] = {}
-    groups = np.fromiter((bucket_index.setdefault(key, len(bucket_index))
-                          for key in zip(days, wave_ids, combo_ids)),
-                         dtype=np.int64, count=len(clean))
-    # Employee responses keep the day only.
-    stamps = repeat(None) if survey["kind"] == EMPLOYEE else times
-    answers = [row["answers"] for row in clean]
-    stored = list(zip(repeat(survey_id), wave_ids, combo_ids, days, stamps, answers))
-    layout = survey_layout(engine=engine, survey=survey)
-    vectors = bucket_vectors(layout, answers, groups, len(bucket_index), columns)
-    counts = np.bincount(groups, minlength=len(bucket_index))
-    entries = {key: (int(counts[g]), vectors[g]) for key, g in bucket_index.items()}
     for attempt in range(3):
+        batches = _Batches(engine=engine, survey=survey, rows=rows, label=label)
+        # SQLite has one writer at a time: the batches, which may make segment
+        # combinations in a transaction of their own, are all made before its write.
+        stored = batches if engine.dialect.name == "postgresql" else list(batches)
         try:
             with write_transaction(engine) as conn:
                 repository.insert_responses(conn, stored)
-                repository.merge_into_buckets(conn, survey_id=survey_id, entries=entries)
-            return len(stored)
+                repository.merge_into_buckets(conn, survey_id=survey_id,
+                                              entries=batches.entries())
+            return len(rows)
         except IntegrityError:
             # Another writer made one of our new buckets meanwhile: nothing was kept; redo.
             if attempt == 2:
                 raise
     return 0
+
+
+class _Batches:
+    """The import's rows, validated batch by batch: iterating yields each batch's rows to
+    store (tuples in `repository.RESPONSE_COLUMNS` order, answers as dicts), and adds
+    their summaries to their buckets' (`entries`). A batch with a bad row raises the
+    422 of every bad row of the import instead."""
+
+    def __init__(self, *, engine: Engine, survey: dict, rows: list, label: str):
+        self.engine, self.survey, self.rows, self.label = engine, survey, rows, label
+        self.layout = survey_layout(engine=engine, survey=survey)
+        self.wave_of = _wave_finder(survey_waves(engine=engine, survey_id=survey["id"]))
+        self.canonical: dict[tuple, str] = {}  # rows repeat few segments: each text once
+        self.bucket_index: dict[tuple, int] = {}
+        self.counts: list[np.ndarray] = []
+        self.vectors: list[np.ndarray] = []
+
+    def __iter__(self):
+        for first in range(0, len(self.rows), CHUNK_ROWS):
+            clean, columns, bad_rows, errors = validate_rows(
+                engine=self.engine, survey=self.survey, label=self.label, first=first,
+                rows=self.rows[first:first + CHUNK_ROWS])
+            if bad_rows:
+                raise self._every_problem(first + CHUNK_ROWS, bad_rows, errors)
+            yield self._stored(clean, columns)
+
+    def _every_problem(self, first: int, bad_rows: int, errors: dict) -> ValidationError:
+        """Return the 422 of these problems and those of the rows from `first` on."""
+        for start in range(first, len(self.rows), CHUNK_ROWS):
+            _, _, more, more_errors = validate_rows(
+                engine=self.engine, survey=self.survey, label=self.label, first=start,
+                rows=self.rows[start:start + CHUNK_ROWS], reported=bad_rows)
+            bad_rows += more
+            errors.update(more_errors)
+        return _invalid(bad_rows, errors)
+
+    def _stored(self, clean: list[dict], columns: dict | None) -> list[tuple]:
+        survey_id = self.survey["id"]
+        texts = [self.canonical.get(items) or self.canonical.setdefault(
+            items, repository.segment_key(r["segment"]))
+            for r in clean for items in (tuple(r["segment"].items()),)]
+        combos = combo_ids_for(engine=self.engine, survey_id=survey_id,
+                               keys=sorted(set(texts)))
+        times = [row["submitted_at"] for row in clean]
+        days = [at.date() for at in times]
+        wave_ids = [self.wave_of(at) for at in times]
+        combo_ids = [combos[text] for text in texts]
+        index = self.bucket_index
+        groups = np.fromiter((index.setdefault(key, len(index))
+                              for key in zip(days, wave_ids, combo_ids)),
+                             dtype=np.int64, count=len(clean))
+        answers = [row["answers"] for row in clean]
+        self.vectors.append(bucket_vectors(self.layout, answers, groups, len(index), columns))
+        self.counts.append(np.bincount(groups, minlength=len(index)))
+        # Employee responses keep the day only.
+        stamps = repeat(None) if self.survey["kind"] == EMPLOYEE else times
+        return list(zip(repeat(survey_id), wave_ids, combo_ids, days, stamps, answers))
+
+    def entries(self) -> dict[tuple, tuple]:
+        """Return (day, wave_id, combo_id) -> (n, summed vector) of every row stored."""
+        size = len(self.bucket_index)
+        counts = np.zeros(size, dtype=np.int64)
+        vectors = np.zeros((size, self.layout.size), dtype=VECTOR_DTYPE)
+        for count, matrix in zip(self.counts, self.vectors):
+            counts[:len(count)] += count
+            vectors[:len(matrix)] += matrix
+        return {key: (int(counts[g]), vectors[g]) for key, g in self.bucket_index.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterable
 from datetime import date
 
 import numpy as np
@@ -139,22 +140,26 @@ def store_claimed_response(engine: Engine, *, claim: str, claim_params: dict, ro
     return response_id
 
 
-def insert_responses(conn: Connection, rows: list[tuple]) -> None:
-    """Store many responses, each a tuple in `RESPONSE_COLUMNS` order with answers as a dict.
+def insert_responses(conn: Connection, batches: Iterable[list[tuple]]) -> None:
+    """Store responses given in batches, each row a tuple in `RESPONSE_COLUMNS` order with
+    answers as a dict.
 
-    COPY on PostgreSQL, its text made while the server reads what came before; executemany
-    on SQLite.
+    COPY on PostgreSQL, each batch's text made (and the batch itself, when `batches` makes
+    them as it goes) while the server reads the one before; executemany on SQLite. An
+    error raised by `batches` stops the COPY and comes out as it was raised.
     """
     if conn.dialect.name != "postgresql":
-        conn.execute(responses.insert(), [
-            {**dict(zip(RESPONSE_COLUMNS, row)), "answers": json.dumps(row[-1])} for row in rows])
+        for rows in batches:
+            conn.execute(responses.insert(), [
+                {**dict(zip(RESPONSE_COLUMNS, row)), "answers": json.dumps(row[-1])}
+                for row in rows])
         return
     _copy(conn, f"COPY responses ({', '.join(RESPONSE_COLUMNS)}) FROM STDIN",
-          _ChunkReader(_copy_chunks(rows)))
+          _ChunkReader(map(_copy_text, batches)))
 
 
 def _copy(conn: Connection, statement: str, source) -> None:
-    """Run `COPY ... FROM STDIN` reading `source` (text, or a file-like object).
+    """Run `COPY ... FROM STDIN` reading `source` (text, or a `_ChunkReader`).
 
     Driver errors come out as SQLAlchemy's: the import retries on an `IntegrityError`.
     """
@@ -162,6 +167,9 @@ def _copy(conn: Connection, statement: str, source) -> None:
     try:
         cursor.copy_expert(statement, io.StringIO(source) if isinstance(source, str) else source)
     except conn.dialect.loaded_dbapi.Error as exc:
+        if getattr(source, "error", None) is not None:
+            # psycopg2 aborts the COPY on an error in `read`, and names only its type.
+            raise source.error from None
         raise driver_error(conn, exc, cursor, statement, None) from exc
     finally:
         if not cursor.closed:
@@ -185,32 +193,38 @@ def encode_answers(answers: list[dict]) -> list[str]:
     return out
 
 
-def _copy_chunks(rows: list[tuple], per_chunk: int = 5000):
-    """Yield the COPY text of `rows`, some thousands of rows at a time."""
-    for start in range(0, len(rows), per_chunk):
-        chunk = rows[start:start + per_chunk]
-        # COPY text format: JSON text holds no raw tab or newline; backslashes doubled.
-        answers = encode_answers([row[5] for row in chunk])
-        # Rows share few (survey, wave, combination, day, time) keys: each key's text is
-        # made once.
-        prefixes: dict[tuple, str] = {}
-        yield "".join(
-            (prefixes.get(row[:5]) or prefixes.setdefault(row[:5], (
-                f"{row[0]}\t{row[1]}\t{row[2]}\t{row[3].isoformat()}\t"
-                f"{row[4].isoformat() if row[4] else NULL}\t")))
-            + text.replace(BACKSLASH, BACKSLASH * 2) + "\n"
-            for row, text in zip(chunk, answers))
+def _copy_text(rows: list[tuple]) -> str:
+    """Return the COPY text of some thousands of response rows."""
+    # COPY text format: JSON text holds no raw tab or newline; backslashes doubled.
+    answers = encode_answers([row[5] for row in rows])
+    # Rows share few (survey, wave, combination, day, time) keys: each key's text is made
+    # once.
+    prefixes: dict[tuple, str] = {}
+    return "".join(
+        (prefixes.get(row[:5]) or prefixes.setdefault(row[:5], (
+            f"{row[0]}\t{row[1]}\t{row[2]}\t{row[3].isoformat()}\t"
+            f"{row[4].isoformat() if row[4] else NULL}\t")))
+        + text.replace(BACKSLASH, BACKSLASH * 2) + "\n"
+        for row, text in zip(rows, answers))
 
 
 class _ChunkReader:
-    """A file for `copy_expert` whose `read` hands out the next chunk of a generator."""
+    """A file for `copy_expert` whose `read` hands out the next chunk of an iterator.
+
+    An error raised by the iterator is kept in `error`, then raised to stop the COPY.
+    """
 
     def __init__(self, chunks):
         self._chunks = chunks
+        self.error: BaseException | None = None
 
     def read(self, _size: int = -1) -> str:
         """Return the next chunk of text, or "" at the end."""
-        return next(self._chunks, "")
+        try:
+            return next(self._chunks, "")
+        except Exception as exc:  # kept whole: psycopg2 would report only its type
+            self.error = exc
+            raise
 
 
 def merge_into_buckets(conn: Connection, *, survey_id: int, entries: dict[tuple, tuple]) -> None:

@@ -32,7 +32,7 @@ _FOLDING = sa.text(
     "SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || '.summary_deltas'))")
 _TAKE = sa.text(
     "DELETE FROM summary_deltas WHERE ctid = ANY(ARRAY("
-    "SELECT ctid FROM summary_deltas LIMIT :batch FOR UPDATE)) "
+    "SELECT ctid FROM summary_deltas LIMIT :batch)) "
     "RETURNING survey_id, day, wave_id, combo_id, n, vector")
 
 
