@@ -39,6 +39,15 @@ def period_label(day: date, granularity: str) -> str:
     raise PeriodError(f"unknown period {granularity!r}; use one of day, week, month, quarter, wave")
 
 
+def time_piece(day: date) -> tuple[str, str]:
+    """Return the (ISO week, month) labels of a day: the piece of time holding it.
+
+    Pieces are the finest cut the calendar periods make: every week, month, quarter and
+    year is a union of them (a week straddling two months is two pieces).
+    """
+    return period_label(day, "week"), period_label(day, "month")
+
+
 def wave_label(wave_id: int) -> str:
     """Return the period label of a wave."""
     return f"wave-{wave_id}"

@@ -105,13 +105,23 @@ class SurveySource:
             self._definitions[survey_id] = (time.monotonic(), body["survey"])
         return Summaries(body["survey"], body["groups"], body.get("revision"))
 
-    def comments(self, survey_id: int, *, question: str, filter: str | None = None,
-                 start: date | None = None, end: date | None = None,
-                 wave: int | None = None) -> dict:
-        """Return `{"n", "comments"}` of one group from the survey service."""
-        return self._get(f"/internal/surveys/{survey_id}/comments", {
-            "question": question, "filter": filter, "from": start and start.isoformat(),
-            "to": end and end.isoformat(), "wave": wave})
+    def comments(self, survey_id: int, *, question: str, atom_min: int,
+                 filter: str | None = None, start: date | None = None,
+                 end: date | None = None, wave: int | None = None) -> dict:
+        """Return `{"n", "comments"}` of one group from the survey service, only the texts
+        of responses whose atom holds at least `atom_min` respondents."""
+        try:
+            return self._get(f"/internal/surveys/{survey_id}/comments", {
+                "question": question, "atom_min": atom_min, "filter": filter,
+                "from": start and start.isoformat(), "to": end and end.isoformat(),
+                "wave": wave})
+        except ValidationError as error:
+            if "atom_min" not in (error.details or {}):
+                raise
+        # A survey service without `atom_min` would return texts that intersecting two
+        # groups' lists pins to a small group: none are returned.
+        raise Unavailable("The survey service cannot withhold the comments of small groups.",
+                          {"service": "survey"})
 
     def surveys(self) -> list[dict]:
         """Return every survey (id and definition fields) the survey service holds."""

@@ -8,12 +8,13 @@ reference libraries also see.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import date, timedelta
 
 import numpy as np
 
 from services.metrics.survey_source import Summaries
-from shared.periods import period_label
+from shared.periods import period_label, time_piece
 from shared.summaries import SummaryLayout
 
 LIKERT_ITEMS = ("job_security", "training", "role_clarity", "control")
@@ -120,10 +121,18 @@ class MemorySource:
         survey, groups = self.groups(survey_id, **query)
         return Summaries(survey, groups, len(self.responses))
 
-    def comments(self, survey_id, *, question, filter=None, start=None, end=None, wave=None):
+    def comments(self, survey_id, *, question, atom_min, filter=None, start=None, end=None,
+                 wave=None):
+        """Like the survey service: the texts of responses in atoms of `atom_min` or more."""
+        sizes = Counter(map(self._atom, self.responses))
         rows = list(self._matching(filter, start, end, wave))
-        texts = [r["answers"][question] for r in rows if r["answers"].get(question)]
+        texts = [r["answers"][question] for r in rows
+                 if r["answers"].get(question) and sizes[self._atom(r)] >= atom_min]
         return {"n": len(rows), "comments": texts}
+
+    def _atom(self, r: dict) -> tuple:
+        """(piece of time, wave or 0, segment combination) of a raw response."""
+        return (time_piece(r["day"]), r["wave"] or 0, tuple(sorted(r["segment"].items())))
 
     def raw(self, **where) -> list[dict]:
         """Return the answers of responses matching segment values and an optional period."""

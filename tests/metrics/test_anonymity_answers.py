@@ -314,17 +314,22 @@ def _gateway_asker(client, headers, survey_id: int, source: MemorySource):
     return ask
 
 
-def test_no_derivation_through_the_gateway_on_responses_imported_into_the_survey_service(
-        suite, admin_headers):
-    client = suite.client
-    survey_id = _created(client, admin_headers)
-    wave = client.post(f"/api/v1/surveys/{survey_id}/waves", headers=admin_headers,
+def _imported_population(client, headers, seed: int) -> tuple[MemorySource, object]:
+    """Create the survey and its wave through the gateway and import `_population(seed)`;
+    return the population and `ask` answering through the gateway."""
+    survey_id = _created(client, headers)
+    wave = client.post(f"/api/v1/surveys/{survey_id}/waves", headers=headers,
                        json={"opens_at": "2026-02-16T00:00:00Z",
                              "closes_at": "2026-03-02T00:00:00Z"})
     assert wave.status_code == 201, wave.json
     # The survey service puts each imported response in the wave open at its time.
-    source = _population(1, wave=wave.json["id"], in_wave=1.0)
-    ask = _gateway_asker(client, admin_headers, survey_id, source)
+    source = _population(seed, wave=wave.json["id"], in_wave=1.0)
+    return source, _gateway_asker(client, headers, survey_id, source)
+
+
+def test_no_derivation_through_the_gateway_on_responses_imported_into_the_survey_service(
+        suite, admin_headers):
+    source, ask = _imported_population(suite.client, admin_headers, 1)
     assert ask("scores", metric=ANSWERS, period="week")["series"][0]["n"] is not None
     assert _derived_answers(source, ask) == []
     assert _pinned_respondents(source, ask) == []

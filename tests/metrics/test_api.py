@@ -147,8 +147,11 @@ def test_comments_only_for_large_enough_groups(suite, admin_headers, loaded):
     big = _get(suite, admin_headers, survey_id, "comments", question="comment",
                selector="segment:department=Support")
     assert big.status_code == 200 and not big.json["suppressed"]
-    assert sorted(big.json["comments"]) == sorted(a["comment"] for a in
-                                                 memory.raw(department="Support"))
+    assert big.json["n"] == len(memory.raw(department="Support"))
+    # Each week Support holds 9 in Leeds and 5 in York: atoms under the comment threshold,
+    # so none of their texts leaves (intersecting a week's list with Support's would
+    # otherwise pin them to 9 or 5 people).
+    assert big.json["comments"] == []
     small = _get(suite, admin_headers, survey_id, "comments", question="comment",
                  selector="period:2026-W23;segment:department=Legal")
     assert small.status_code == 200 and small.json == {

@@ -259,8 +259,11 @@ def comments(source, *, survey_id: int, question: str, selector: str | None = No
     start = end = wave = None
     if parsed.period:
         start, end, wave = period_dates(parsed.period, survey)
+    # Only texts whose atom holds the comment threshold: every group is a union of atoms,
+    # so no intersection of two shown lists pins a text to a smaller group.
     answer = source.comments(survey_id, question=key, start=start, end=end, wave=wave,
-                             filter=";".join(f"{a}={v}" for a, v in parsed.segment) or None)
+                             filter=";".join(f"{a}={v}" for a, v in parsed.segment) or None,
+                             atom_min=survey["comment_threshold"])
     texts = list(answer.get("comments", []))
     random.SystemRandom().shuffle(texts)
     return {**base, "n": cell.count, "comments": texts, "suppressed": False}

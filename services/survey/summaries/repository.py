@@ -37,7 +37,8 @@ def fetch_buckets(conn: Connection, *, survey_id: int, start: date | None, end: 
     (one snapshot: a delta being folded is counted once, in its delta or its bucket).
     Without `slot_ranges` the last column is the whole vector; with them, one column per
     (first slot, slot count) range holds only those slots' bytes, cut out by the database
-    (`substr` works on SQLite blobs and PostgreSQL bytea) so that only they are sent.
+    (`substr` works on SQLite blobs and PostgreSQL bytea) so that only they are sent; with
+    an empty list, the rows end at `n`.
     """
     postgres = conn.dialect.name == "postgresql"
 
@@ -73,12 +74,13 @@ def count_responses(conn: Connection, *, survey_id: int) -> int:
 
 
 def fetch_answers(conn: Connection, *, survey_id: int, start: date | None, end: date | None,
-                  wave_id: int | None, combo_ids: list[int] | None) -> list[str]:
-    """Return the answers (JSON texts) of a survey's responses in a window."""
-    query = sa.select(responses.c.answers).where(responses.c.survey_id == survey_id,
+                  wave_id: int | None, combo_ids: list[int] | None) -> list[tuple]:
+    """Return (day, wave_id, combo_id, answers as JSON text) of a survey's responses in a window."""
+    query = sa.select(responses.c.submitted_on, responses.c.wave_id, responses.c.combo_id,
+                      responses.c.answers).where(responses.c.survey_id == survey_id,
                                                  *_window(responses.c.submitted_on, start, end))
     if wave_id is not None:
         query = query.where(responses.c.wave_id == wave_id)
     if combo_ids is not None:
         query = query.where(responses.c.combo_id.in_(combo_ids))
-    return list(conn.execute(query).scalars())
+    return conn.execute(query).all()

@@ -69,6 +69,10 @@ class CommentsQuerySchema(RangeQuerySchema):
     """`GET /internal/surveys/{id}/comments` query."""
 
     question = fields.String(required=True)
+    atom_min = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={
+        "description": "Only the answers of responses whose atom (segment combination, "
+                       "ISO week inside one month, wave) holds at least this many of the "
+                       "survey's responses."})
 
 
 class SummaryGroupSchema(ma.Schema):

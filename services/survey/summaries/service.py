@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import defaultdict
 from datetime import date
 
 import numpy as np
@@ -19,7 +20,7 @@ from services.survey.instruments.service import get_survey, survey_layout
 from services.survey.summaries import repository
 from services.survey.waves.service import survey_waves
 from shared.errors import ValidationError
-from shared.periods import period_label, wave_label
+from shared.periods import period_label, period_range, time_piece, wave_label
 from shared.summaries import VECTOR_DTYPE, vectors_from_bytes
 
 _rng = random.SystemRandom()
@@ -158,8 +159,17 @@ def _grouped_sum(matrix: np.ndarray, groups: np.ndarray, n_groups: int) -> np.nd
 
 
 def comments(*, engine: Engine, survey_id: int, question: str, from_: date | None,
-             to: date | None, filter: dict[str, str], wave: int | None) -> dict:
-    """Return the group's response count and its answers to a text question, shuffled."""
+             to: date | None, filter: dict[str, str], wave: int | None,
+             atom_min: int | None = None) -> dict:
+    """Return the group's response count and its answers to a text question, shuffled.
+
+    With `atom_min`, only the answers of responses whose atom (segment combination, piece
+    of an ISO week inside one month, wave or none) holds at least `atom_min` of the survey's
+    responses, with or without an answer and inside the window or not. Every group a
+    selector names is a union of atoms, so however a reader intersects and differences the
+    lists, each text stays attributed to at least that many. `n` counts every response of
+    the group, those whose answers are withheld included.
+    """
     survey = get_survey(engine=engine, survey_id=survey_id)
     text_questions = [q["key"] for q in survey["questions"] if q["type"] == "text"]
     if question not in text_questions:
@@ -169,9 +179,43 @@ def comments(*, engine: Engine, survey_id: int, question: str, from_: date | Non
     with engine.connect() as conn:
         combos = {cid: json.loads(text) for cid, text in
                   repository.fetch_combos(conn, survey_id=survey_id).items()}
-        answers = repository.fetch_answers(conn, survey_id=survey_id, start=from_, end=to,
-                                           wave_id=wave,
-                                           combo_ids=_matching_combos(combos, filter))
-    texts = [text for text in (json.loads(a).get(question) for a in answers) if text]
+        combo_ids = _matching_combos(combos, filter)
+        rows = repository.fetch_answers(conn, survey_id=survey_id, start=from_, end=to,
+                                        wave_id=wave, combo_ids=combo_ids)
+        # Counted after the answers were read, so every response they hold is counted:
+        # responses are only added, so an atom counted at `atom_min` holds at least that.
+        sizes = None if atom_min is None else _atom_sizes(
+            conn, survey_id=survey_id, start=from_, end=to, wave=wave, combo_ids=combo_ids)
+    texts = []
+    for day, wave_id, combo_id, answers in rows:
+        text = json.loads(answers).get(question)
+        if text and (sizes is None
+                     or sizes.get((time_piece(_as_date(day)), wave_id, combo_id), 0) >= atom_min):
+            texts.append(text)
     _rng.shuffle(texts)
-    return {"n": len(answers), "comments": texts}
+    return {"n": len(rows), "comments": texts}
+
+
+def _atom_sizes(conn, *, survey_id: int, start: date | None, end: date | None,
+                wave: int | None, combo_ids: list[int] | None) -> dict[tuple, int]:
+    """Return the survey's responses per atom (piece, wave, combination) of the window.
+
+    Counted from the buckets and the deltas not folded yet, in one read, over whole ISO
+    weeks: pieces lie inside weeks, so each atom the window touches is counted whole.
+    """
+    if start is not None:
+        start = period_range(period_label(start, "week"))[0]
+    if end is not None:
+        end = period_range(period_label(end, "week"))[1]
+    rows = repository.fetch_buckets(conn, survey_id=survey_id, start=start, end=end,
+                                    wave_id=wave, combo_ids=combo_ids, slot_ranges=[])
+    pieces = {day: time_piece(_as_date(day)) for day in {row[0] for row in rows}}
+    sizes: dict[tuple, int] = defaultdict(int)
+    for day, wave_id, combo_id, n in rows:
+        sizes[(pieces[day], wave_id, combo_id)] += int(n)
+    return sizes
+
+
+def _as_date(day) -> date:
+    """Return a day read from the database (a date, or `YYYY-MM-DD` text) as a date."""
+    return day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
