@@ -188,10 +188,19 @@ def driver_error(conn: Connection, exc: Exception, cursor, statement: str,
                                connection_invalidated=lost, dialect=conn.dialect)
 
 
+# Held while a schema is made: two processes running CREATE SCHEMA IF NOT EXISTS at once
+# can both find it missing, and the second then fails on the catalogue's unique index.
+SCHEMA_LOCK = 727000
+
+
 def ensure_schema(engine: Engine, schema: str | None) -> None:
-    """Create the service's PostgreSQL schema if it does not exist yet."""
+    """Create the service's PostgreSQL schema if it does not exist yet.
+
+    Safe when several workers or replicas start at once: they take turns.
+    """
     if schema and engine.dialect.name == "postgresql":
         with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
 
 
