@@ -2,9 +2,12 @@
 
 import gc
 import json
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.survey.responses import imports
 from services.survey.responses.repository import encode_answers
@@ -224,3 +227,25 @@ def test_bad_rows_in_later_batches_are_all_named_and_nothing_is_stored(
         assert conn.execute(sa.text("SELECT sum(n) FROM summary_buckets")).scalar() == 9
     assert _count(engine, "responses") == 9
 
+
+
+_times = st.sampled_from(["2026-03-02T09:30:00Z", "2026-03-02T09:30:00+02:00",
+                          "2026-03-02T09:30:00", "2026-03-02", "2999-01-01T00:00:00Z",
+                          "not a time", "", 5, None])
+_segments = st.dictionaries(st.sampled_from(["department", "location", "salary"]),
+                            st.one_of(st.text(max_size=3), st.just("x" * 101), st.integers()),
+                            max_size=2)
+_rows = st.one_of(
+    st.fixed_dictionaries({"submitted_at": _times, "answers": st.just(PULSE_ANSWERS)},
+                          optional={"segment": st.one_of(_segments, st.just([])),
+                                    "extra": st.just(1)}),
+    st.just([]), st.just("row"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(_rows, min_size=1, max_size=6))
+def test_envelopes_checked_by_column_agree_with_the_row_by_row_check(rows):
+    allowed, now = frozenset({"department", "location"}), datetime.now(UTC)
+    one_by_one = [imports._envelope(row, allowed, now) for row in rows]
+    assert imports._envelopes(rows, allowed, now) == (
+        None if None in one_by_one else one_by_one)

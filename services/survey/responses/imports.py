@@ -165,6 +165,35 @@ def _envelope(row, allowed: frozenset, now: datetime) -> tuple | None:
     return None
 
 
+def _envelopes(rows: list, allowed: frozenset, now: datetime) -> list[tuple] | None:
+    """Return (time, segment) of every row when every envelope is plainly valid, else None.
+
+    The checks of `_envelope`, made over whole columns: a pass over each, in C where it
+    can be, and each distinct segment value checked once.
+    """
+    if set(map(type, rows)) != {dict} or not ROW_KEYS.issuperset(set().union(*rows)):
+        return None
+    texts = [row.get("submitted_at") for row in rows]
+    segments = [row.get("segment", _NO_SEGMENT) for row in rows]
+    if set(map(type, texts)) != {str} or set(map(type, segments)) != {dict} \
+            or not allowed.issuperset(set().union(*segments)):
+        return None
+    values = set().union(*map(dict.values, segments))
+    if not all(type(v) is str and 0 < len(v) <= 100 for v in values):
+        return None
+    try:
+        times = list(map(datetime.fromisoformat, texts))
+    except ValueError:
+        return None
+    times = [at if at.tzinfo is UTC else as_utc(at) for at in times]  # "...Z" is UTC already
+    if max(times) > now:
+        return None
+    return list(zip(times, segments))
+
+
+_NO_SEGMENT: dict = {}
+
+
 def validate_rows(*, engine: Engine, survey: dict, rows: list, label: str, first: int = 0,
                   reported: int = 0) -> tuple[list[dict], dict[str, list] | None, int, dict]:
     """Return (valid rows, their answers by question or None, bad row count, errors).
@@ -177,13 +206,15 @@ def validate_rows(*, engine: Engine, survey: dict, rows: list, label: str, first
     """
     allowed = frozenset(survey["segments"])
     now = utcnow()
-    envelopes = [_envelope(row, allowed, now) for row in rows]
-    if None not in envelopes:
+    envelopes = _envelopes(rows, allowed, now)
+    if envelopes is not None:
         answers = [row.get("answers") for row in rows]
         columns = answer_columns(survey)(answers)
         if columns is not None:
             return [{"submitted_at": at, "segment": segment, "answers": a}
                     for (at, segment), a in zip(envelopes, answers)], columns, 0, {}
+    else:
+        envelopes = [_envelope(row, allowed, now) for row in rows]
     fast_answers = fast_answers_check(survey)
     clean, errors, bad_rows = [], {}, 0
     for i, (row, envelope) in enumerate(zip(rows, envelopes), start=first):
