@@ -13,6 +13,7 @@ from collections import defaultdict
 from datetime import date
 
 import numpy as np
+import orjson
 from sqlalchemy.engine import Engine
 
 from services.survey.clock import iso_utc
@@ -92,7 +93,8 @@ def summaries(*, engine: Engine, survey_id: int, from_: date | None, to: date | 
         merged[:, first:first + count] = _grouped_sum(matrix, groups, len(keys))
     out = [{"period": period, "segment": dict(zip(segment_by, segment)), "n": int(counts[g]),
             "vector": merged[g].tolist()} for g, (period, segment) in enumerate(keys)]
-    out.sort(key=lambda item: (item["period"] or "", json.dumps(item["segment"], sort_keys=True)))
+    out.sort(key=lambda item: (item["period"] or "",
+                               orjson.dumps(item["segment"], option=orjson.OPT_SORT_KEYS)))
     return {"survey": survey_document(engine=engine, survey=survey), "parts": parts,
             "groups": out, "revision": revision}
 
