@@ -57,11 +57,10 @@ def find_active_by_id(engine: Engine, key_id: int) -> dict | None:
     return dict(row) if row else None
 
 
-def list_keys(engine: Engine, *, limit: int, after_id: int | None) -> list[dict]:
+def list_keys(engine: Engine, *, limit: int, after_id: int) -> list[dict]:
     """Return up to `limit` keys in id order, starting after `after_id`."""
-    query = sa.select(*_PUBLIC_COLUMNS).order_by(api_keys.c.id).limit(limit)
-    if after_id is not None:
-        query = query.where(api_keys.c.id > after_id)
+    query = sa.select(*_PUBLIC_COLUMNS).where(api_keys.c.id > after_id).order_by(
+        api_keys.c.id).limit(limit)
     with engine.connect() as conn:
         return [dict(row) for row in conn.execute(query).mappings()]
 

@@ -43,7 +43,7 @@ class ApiKeyCreatedSchema(ApiKeySchema):
 
 class ApiKeyListQuerySchema(BaseSchema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None, validate=validate.Regexp(r"^\d{1,18}$"))
+    cursor = fields.String(load_default=None)  # checked by shared.pagination
 
 
 class ApiKeyPageSchema(BaseSchema):

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from services.gateway.keys import repository
 from shared.errors import NotFound
+from shared.pagination import cursor_after_id, page_of
 
 ROLES = ("admin", "analyst", "integration")
 KEY_PREFIX = "tp_"
@@ -40,11 +41,8 @@ def create_key(engine: Engine, *, name: str, role: str) -> dict:
 
 def list_keys(engine: Engine, *, limit: int, cursor: str | None) -> dict:
     """Return a page of keys (never their clear value) and the cursor of the next page."""
-    after_id = int(cursor) if cursor else None
-    rows = repository.list_keys(engine, limit=limit + 1, after_id=after_id)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {"items": rows, "next_cursor": str(rows[-1]["id"]) if more else None}
+    rows = repository.list_keys(engine, limit=limit + 1, after_id=cursor_after_id(cursor))
+    return page_of(rows, limit)
 
 
 def revoke_key(engine: Engine, *, key_id: int) -> None:

@@ -11,7 +11,8 @@ from sqlalchemy.engine import Engine
 
 from services.metrics.analytics import service as analytics
 from services.metrics.monitoring import repository
-from shared.errors import APIError, ValidationError
+from shared.errors import APIError
+from shared.pagination import cursor_after_id, page_of
 
 log = logging.getLogger("trustpulse.metrics.monitoring")
 
@@ -145,31 +146,18 @@ def deliver_alerts(*, engine: Engine, webhook_url: str | None, session: requests
 
 def list_alerts(*, engine: Engine, limit: int, cursor: str | None) -> dict:
     """Return a page of alerts, newest first, with the cursor of the next page."""
-    before = _cursor_id(cursor)
+    before = cursor_after_id(cursor) if cursor else None
     rows = repository.list_alerts(engine, before_id=before, limit=limit + 1)
-    page = rows[:limit]
-    next_cursor = str(page[-1]["id"]) if len(rows) > limit else None
-    return {"items": [alert_document(r) for r in page], "next_cursor": next_cursor}
+    return page_of([alert_document(r) for r in rows], limit)
 
 
 def list_snapshots(*, engine: Engine, survey_id: int, metric: str | None, limit: int,
                    cursor: str | None) -> dict:
     """Return a page of a survey's stored scores."""
-    after = _cursor_id(cursor) or 0
+    after = cursor_after_id(cursor)
     rows = repository.list_snapshots(engine, survey_id, metric=metric, after_id=after,
                                      limit=limit + 1)
-    page = rows[:limit]
-    items = [{k: v for k, v in r.items() if k != "computed_at"}
-             | {"computed_at": r["computed_at"].replace(microsecond=0).isoformat() + "Z"}
-             for r in page]
-    return {"items": items, "next_cursor": str(page[-1]["id"]) if len(rows) > limit else None}
+    return page_of([r | {"computed_at": r["computed_at"].replace(microsecond=0).isoformat() + "Z"}
+                    for r in rows], limit)
 
 
-def _cursor_id(cursor: str | None) -> int | None:
-    if cursor in (None, ""):
-        return None
-    # ASCII digits of a BIGINT id only: isdigit() alone lets '²' reach int().
-    if not (cursor.isascii() and cursor.isdigit() and len(cursor) <= 19
-            and int(cursor) <= 2**63 - 1):
-        raise ValidationError("Bad cursor.", {"cursor": ["use the next_cursor of a previous page"]})
-    return int(cursor)

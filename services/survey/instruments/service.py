@@ -10,8 +10,8 @@ from sqlalchemy.engine import Engine
 from services.survey.clock import utcnow
 from services.survey.instruments import repository
 from services.survey.instruments.templates import get_template
-from services.survey.pagination import cursor_after_id, page_of
 from shared.errors import NotFound
+from shared.pagination import cursor_after_id, page_of
 from shared.summaries import SummaryLayout
 
 _cache_lock = threading.Lock()

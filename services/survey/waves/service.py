@@ -9,10 +9,10 @@ from sqlalchemy.engine import Engine
 
 from services.survey.clock import utcnow
 from services.survey.instruments.service import engine_cache, get_survey
-from services.survey.pagination import cursor_after_id, page_of
 from services.survey.waves import repository
 from shared.db import write_transaction
 from shared.errors import Conflict, NotFound
+from shared.pagination import cursor_after_id, page_of
 
 
 def wave_status(wave: dict, now: datetime | None = None) -> str:
