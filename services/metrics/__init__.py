@@ -6,6 +6,7 @@ import atexit
 from pathlib import Path
 
 from flask import Flask
+from threadpoolctl import threadpool_limits
 
 from shared.app import build_app, database_check, init_database, register_probes
 from shared.settings import Settings
@@ -16,6 +17,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Flask:
     """Build the metrics service app."""
     settings = settings or Settings.from_env()
+    # Suppression and statistics work on small matrices, where BLAS threads cost more than
+    # they save: one thread for the whole process, set once (the limit is process-wide).
+    threadpool_limits(1)
     app, api = build_app(__name__, "metrics", settings)
     engine = init_database(app, "metrics", settings, MIGRATIONS, migrate=migrate)
     register_extensions(app, settings)

@@ -15,6 +15,8 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from services.metrics.analytics import service
+from services.metrics.analytics.atoms import DECISIONS
+from services.metrics.analytics.cells import SHORTCUTS
 from shared.errors import ValidationError
 from tests.metrics.factories import LIKERT_ITEMS, MemorySource, pulse_survey, weekly_responses
 
@@ -159,6 +161,18 @@ def test_trend_matches_pymannkendall(source):
     assert answer["mann_kendall"]["s"] == reference.s
     assert answer["mann_kendall"]["p_value"] == pytest.approx(reference.p)
     assert answer["sen_slope"] == pytest.approx(reference.slope)
+
+
+def test_trend_reads_the_day_history_once():
+    """Whether the group is hidden all-time comes from the decision its periods share."""
+    DECISIONS.clear()
+    SHORTCUTS.clear()
+    rows = weekly_responses(random.Random(3), START, 10, {"Support": 14, "Sales": 9})
+    fresh = MemorySource(pulse_survey(segments=("department",)), rows)
+    answer = service.trend(fresh, survey_id=1, metric="index:ai_trust", period="week",
+                           segment="department=Sales")
+    assert answer["suppressed"] is False and answer["periods"] == 10
+    assert [group_by for group_by, _, _ in fresh.asked].count("day") == 1
 
 
 def test_drivers_correlations_and_weights_add_up_to_r_squared(source):

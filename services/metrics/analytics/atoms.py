@@ -15,7 +15,6 @@ keyed by a digest of the counts it was computed from.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import threading
 from collections import OrderedDict, defaultdict
@@ -26,14 +25,9 @@ from itertools import combinations
 
 import numpy as np
 
-try:
-    from threadpoolctl import threadpool_limits
-except ImportError:  # optional: without it BLAS may use every core on small matrices
-    threadpool_limits = None
-
 from services.metrics.analytics.selectors import ALL_TIME, time_parents
 from shared.anonymity import SuppressionUndecided, breakdown_lines, suppress_over_atoms
-from shared.periods import period_label
+from shared.periods import granularity_of, period_label, time_piece, wave_label
 
 GRANULARITIES = ("week", "month", "quarter", "wave", ALL_TIME)
 CACHE_SIZE = 512
@@ -47,14 +41,13 @@ ATOM_LIMIT = 1500
 def day_labels(day: str) -> tuple[str, str, str]:
     """Return the (ISO week, month, quarter) labels of a `YYYY-MM-DD` day."""
     when = date.fromisoformat(day[:10])
-    return (period_label(when, "week"), period_label(when, "month"),
-            period_label(when, "quarter"))
+    return (*time_piece(when), period_label(when, "quarter"))
 
 
 def period_of(piece: tuple, wave: int, granularity: str) -> str | None:
     """Return the label of the cell of `granularity` holding an atom (None: in no wave)."""
     if granularity == "wave":
-        return f"wave-{wave}" if wave else None
+        return wave_label(wave) if wave else None
     if granularity == ALL_TIME:
         return ALL_TIME
     return piece[GRANULARITIES.index(granularity)]
@@ -214,13 +207,10 @@ def decide(rows, attributes: tuple, level: tuple, threshold: int, cache_key: tup
     for granularity in GRANULARITIES:
         cells = [c for c in cell_counts if granularity_of_label(c[0]) == granularity]
         lines.extend(breakdown_lines(cells, time_parents, len(level)))
-    # These matrices are small: BLAS threads cost more than they save, on a shared machine most.
-    limits = threadpool_limits(1) if threadpool_limits else contextlib.nullcontext()
     try:
-        with limits:
-            hidden = suppress_over_atoms(cell_counts, members, lines, counts, threshold,
-                                         known=known, protected=protected,
-                                         regions=_quarters(keys), also_hidden=also_hidden)
+        hidden = suppress_over_atoms(cell_counts, members, lines, counts, threshold,
+                                     known=known, protected=protected,
+                                     regions=_quarters(keys), also_hidden=also_hidden)
     except SuppressionUndecided:
         hidden = set(cell_counts)  # hiding every cell of this level gives nothing away
     decision = Decision(level, cell_counts, frozenset(hidden))
@@ -236,10 +226,4 @@ def _quarters(keys: list) -> list[int]:
 
 def granularity_of_label(label: str) -> str:
     """Return the granularity of a cell's period label (`all` for all time)."""
-    if label == ALL_TIME:
-        return ALL_TIME
-    if label.startswith("wave-"):
-        return "wave"
-    if "-W" in label:
-        return "week"
-    return "quarter" if "-Q" in label else "month"
+    return ALL_TIME if label == ALL_TIME else granularity_of(label)

@@ -16,6 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from services.metrics.analytics.atoms import (
+    Decision,
     DecisionCache,
     counts_digest,
     decide,
@@ -29,7 +30,7 @@ from services.metrics.analytics.days import (
     threshold_counts,
 )
 from services.metrics.analytics.selectors import ALL_TIME, Selector
-from shared.periods import period_range
+from shared.periods import period_range, wave_label
 from shared.summaries import Summary, SummaryLayout
 
 
@@ -64,6 +65,12 @@ class Breakdown:
     attributes: tuple
     cells: dict  # (period, values) -> Cell
     layout: SummaryLayout
+    decision: Decision  # of every granularity of these attributes, all time included
+
+    def hidden_all_time(self, values: tuple) -> bool:
+        """Return whether the all-time cell of these segment values is hidden (or empty)."""
+        key = (ALL_TIME, tuple(values))
+        return key not in self.decision.counts or key in self.decision.hidden
 
     def cell(self, period: str | None, values: tuple) -> Cell:
         """Return a cell, or a hidden empty one when nobody is in it."""
@@ -162,7 +169,7 @@ def load_breakdown(source, survey_id: int, *, granularity: str, attributes: tupl
         shown = key in decision.counts and key not in decision.hidden
         cells[key] = Cell(key[0], key[1], vector, cell_n, decision.counts.get(key, 0),
                           not shown, layout)
-    return Breakdown(survey, granularity, attributes, cells, layout)
+    return Breakdown(survey, granularity, attributes, cells, layout, decision)
 
 
 def selected_cell(source, survey_id: int, selector: Selector, *, count: str | None = None,
@@ -194,7 +201,7 @@ def in_range(period: str, start: date | None, end: date | None, survey: Mapping)
     if period == ALL_TIME or (start is None and end is None):
         return True
     if period.startswith("wave-"):
-        wave = next((w for w in survey.get("waves", []) if f"wave-{w['id']}" == period), None)
+        wave = next((w for w in survey.get("waves", []) if wave_label(w["id"]) == period), None)
         if wave is None:
             return True
         first = date.fromisoformat(wave["opens_at"][:10])

@@ -67,12 +67,6 @@ class Metric:
             return ("moments",)
         return (f"hist:{self.key}",)
 
-    def answered(self, summary) -> int:
-        """Return how many respondents of a summary the metric is computed from."""
-        if self.kind in ("index", "alpha"):
-            return summary.n
-        return sum(summary.hist[self.key].values())
-
     def estimate(self, summary):
         """Return the metric's `Estimate` (value and 95% interval) on a summary."""
         if self.kind == "index":

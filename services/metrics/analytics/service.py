@@ -8,9 +8,7 @@ from datetime import date
 from services.metrics.analytics.cells import in_range, load_breakdown, selected_cell, selected_cells
 from services.metrics.analytics.metrics import histogram_question, parse_metric, text_question
 from services.metrics.analytics.selectors import (
-    ALL_TIME,
     PERIODS,
-    Selector,
     parse_segment_by,
     parse_segment_filter,
     parse_selector,
@@ -188,15 +186,14 @@ def trend(source, *, survey_id: int, metric: str, period: str, segment: str | No
     fixed = parse_segment_filter([p for p in (segment or "").split(";") if p], survey, "segment")
     attributes = tuple(a for a, _ in fixed)
     values = tuple(v for _, v in fixed)
-    whole = selected_cell(source, survey_id, Selector(None, ALL_TIME, fixed),
-                          count=parsed.count_key, parts=parsed.parts)
+    # One decision covers every granularity of these attributes, all time included.
+    breakdown = load_breakdown(source, survey_id, granularity=period, attributes=attributes,
+                               count=parsed.count_key, parts=parsed.parts)
     base = {"metric": metric, "period": period, "segment": dict(fixed)}
-    if whole.hidden:
+    if breakdown.hidden_all_time(values):
         return {**base, "periods": None, "labels": [], "values": [], "mann_kendall": {
             "s": None, "tau": None, "z": None, "p_value": None}, "sen_slope": None,
             "direction": None, "suppressed": True}
-    breakdown = load_breakdown(source, survey_id, granularity=period, attributes=attributes,
-                               count=parsed.count_key, parts=parsed.parts)
     labels, series = [], []
     for label in breakdown.periods():
         cell = breakdown.cell(label, values)
