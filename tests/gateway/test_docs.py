@@ -86,3 +86,10 @@ def test_the_backends_are_asked_side_by_side(gateway):
     assert response.status_code == 200
     assert "x-unavailable-services" not in response.get_json()
     assert [len(_document_requests(gateway, s)) for s in ("survey", "metrics")] == [1, 1]
+
+
+def test_the_bare_address_leads_to_the_dashboard_in_one_step(gateway):
+    answer = gateway.client.get("/")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/dashboard/"
+    assert gateway.client.get(answer.headers["Location"]).status_code in (200, 302)
+    assert gateway.client.get("/favicon.ico").status_code == 204

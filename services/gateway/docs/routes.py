@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 
 from services.gateway.docs.cache import SuiteDocumentCache
 from services.gateway.docs.openapi import HTTP_METHODS, fetch_documents, merge_documents
@@ -107,7 +107,7 @@ def api_docs():
 @bp.get("/")
 def home():
     """Send a visitor of the bare address to the dashboard."""
-    return redirect("/dashboard", code=302)
+    return redirect(url_for("dashboard.surveys"), code=302)
 
 
 @bp.get("/favicon.ico")
