@@ -21,7 +21,9 @@ from services.metrics.monitoring import repository, service
 
 log = logging.getLogger("trustpulse.metrics.jobs")
 
-# name -> interval in seconds
+# name -> interval in seconds. Deteriorations are looked for every 5 minutes so that an
+# alert follows the responses that show a drop within minutes; calendar breakdowns whose
+# counts are unchanged reuse their suppression decisions (wave breakdowns read their days).
 JOB_INTERVALS = {
     "refresh_snapshots": 15 * 60,
     "detect_deteriorations": 5 * 60,
