@@ -31,14 +31,13 @@ from pathlib import Path
 
 import psycopg2
 import psycopg2.pool
+from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.http_load import (  # the metrics bench imports the gunicorn settings from here
+from bench.http_load import (
     CLIENTS,
     THREADS,
-    WORKER_CLASS,
-    WORKERS,
     describe_machine,
     free_port,
     joined,
@@ -52,7 +51,6 @@ from bench.http_load import (  # the metrics bench imports the gunicorn settings
 # into their measured seconds on a loaded machine.
 from services.survey.respondents.tokens import make_link_token
 
-__all__ = ["THREADS", "WORKERS", "WORKER_CLASS", "main", "minimal_app", "start_gunicorn", "stop"]
 ADMIN_URL = os.environ.get("TRUSTPULSE_BENCH_DATABASE_URL",
                            "postgresql://postgres@127.0.0.1:5432/postgres")
 SECONDS = 5.0  # of each half of a load run
@@ -235,7 +233,7 @@ def main() -> int:
     admin = psycopg2.connect(ADMIN_URL)
     admin.autocommit = True
     admin.cursor().execute(f'CREATE DATABASE "{name}"')
-    dsn = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    dsn = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     env = {"TRUSTPULSE_DATABASE_URL": dsn, "TRUSTPULSE_INTERNAL_TOKEN": INTERNAL_TOKEN,
            "TRUSTPULSE_LINK_SECRET": LINK_SECRET, "TRUSTPULSE_SCHEDULER": "false",
            "TRUSTPULSE_LOG_LEVEL": "WARNING", "BENCH_DSN": dsn}
