@@ -1,16 +1,22 @@
-"""Reporting periods: ISO weeks, months and quarters, their labels and date ranges.
+"""Reporting periods: a tree of days, ISO weeks, months and quarters, and the waves in it.
 
-Waves are periods too, labelled by the wave id (`wave-12`); their dates come from the
-survey service, which knows each wave's window.
+Months and quarters are made of whole ISO weeks: a week belongs to the month, quarter and
+year holding its Thursday (ISO 8601's rule for a week's year), so `2026-09` runs from
+Monday 2026-08-31 to Sunday 2026-09-27. Every period is then the exact sum of its
+children (a quarter of its months, a month of its weeks, a week of its days), which is what
+lets a period be decided once and its parents later with its cells already known.
+
+Waves are periods too, labelled by the wave id (`wave-12`); a response given through a
+wave's invitation counts on the wave's opening day, so a wave lies inside one week.
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, timedelta
 
 GRANULARITIES = ("day", "week", "month", "quarter", "wave")
+CALENDAR = ("day", "week", "month", "quarter")
 _PATTERNS = {
     "day": re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"),
     "week": re.compile(r"^(\d{4})-W(\d{2})$"),
@@ -24,6 +30,12 @@ class PeriodError(ValueError):
     """A period label or granularity is not understood."""
 
 
+def _thursday(day: date) -> date:
+    """Return the Thursday of the ISO week holding `day` (it names the week's month)."""
+    thursday = day + timedelta(days=3 - day.weekday())
+    return min(max(thursday, date.min), date.max)
+
+
 def period_label(day: date, granularity: str) -> str:
     """Return the label of the period of `granularity` that contains `day`."""
     if granularity == "day":
@@ -32,19 +44,16 @@ def period_label(day: date, granularity: str) -> str:
         year, week, _ = day.isocalendar()
         return f"{year:04d}-W{week:02d}"
     # Years are four digits, as the label patterns read them (0001-01, not 1-01).
+    thursday = _thursday(day)
     if granularity == "month":
-        return f"{day.year:04d}-{day.month:02d}"
+        return f"{thursday.year:04d}-{thursday.month:02d}"
     if granularity == "quarter":
-        return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+        return f"{thursday.year:04d}-Q{(thursday.month - 1) // 3 + 1}"
     raise PeriodError(f"unknown period {granularity!r}; use one of day, week, month, quarter, wave")
 
 
 def time_piece(day: date) -> tuple[str, str]:
-    """Return the (ISO week, month) labels of a day: the piece of time holding it.
-
-    Pieces are the finest cut the calendar periods make: every week, month, quarter and
-    year is a union of them (a week straddling two months is two pieces).
-    """
+    """Return the (ISO week, month) labels of a day (the week alone decides the month)."""
     return period_label(day, "week"), period_label(day, "month")
 
 
@@ -63,6 +72,25 @@ def granularity_of(label: str) -> str:
     )
 
 
+def _first_monday(year: int, month: int) -> date:
+    """Return the Monday of the first ISO week whose Thursday lies in `month` of `year`."""
+    first = date(year, month, 1)
+    # The first Thursday of the month, then back to its Monday.
+    thursday = first + timedelta(days=(3 - first.weekday()) % 7)
+    return thursday - timedelta(days=3)
+
+
+def _months_range(year: int, first_month: int, last_month: int) -> tuple[date, date]:
+    start = _first_monday(year, first_month)
+    if last_month == 12:
+        if year == 9999:
+            return start, date.max
+        end = _first_monday(year + 1, 1) - timedelta(days=1)
+    else:
+        end = _first_monday(year, last_month + 1) - timedelta(days=1)
+    return start, end
+
+
 def period_range(label: str) -> tuple[date, date]:
     """Return the first and last day (inclusive) of a calendar period label."""
     granularity = granularity_of(label)
@@ -72,21 +100,45 @@ def period_range(label: str) -> tuple[date, date]:
             start = date.fromisoformat(label)
             return start, start
         year, number = int(match.group(1)), int(match.group(2))
-        # Ends are computed without the following period, which year 9999 does not have.
         if granularity == "week":
             start = date.fromisocalendar(year, number, 1)
+            # Ends are computed without the following period, which year 9999 does not have.
             return start, min(start, date.max - timedelta(days=6)) + timedelta(days=6)
         if granularity == "month":
-            return date(year, number, 1), _month_end(year, number)
+            if not 1 <= number <= 12:
+                raise ValueError
+            return _months_range(year, number, number)
         if granularity == "quarter":
-            return date(year, 3 * number - 2, 1), _month_end(year, 3 * number)
-    except ValueError:
+            return _months_range(year, 3 * number - 2, 3 * number)
+    except (ValueError, OverflowError):
         raise PeriodError(f"no such period {label!r}") from None
     raise PeriodError(f"{label!r} is a wave, not a calendar period")
 
 
-def _month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
+def parent_period(label: str) -> str | None:
+    """Return the calendar period directly above a day, week or month (None for a quarter)."""
+    granularity = granularity_of(label)
+    if granularity == "quarter":
+        return None
+    up = CALENDAR[CALENDAR.index(granularity) + 1]
+    return period_label(period_range(label)[0], up)
+
+
+def child_periods(label: str) -> list[str]:
+    """Return the calendar periods directly below a week, month or quarter, oldest first."""
+    granularity = granularity_of(label)
+    if granularity == "day":
+        return []
+    down = CALENDAR[CALENDAR.index(granularity) - 1]
+    first, last = period_range(label)
+    step = timedelta(days=1 if down == "day" else 7)
+    labels, day = [], first
+    while day <= last:
+        labels.append(period_label(day, down))
+        if day > date.max - step:
+            break
+        day += step
+    return list(dict.fromkeys(labels))
 
 
 def period_sort_key(label: str) -> tuple:

@@ -31,10 +31,16 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fla
 
 
 def register_extensions(app: Flask, settings: Settings) -> None:
-    """Create the one pooled client to the survey service and the source reading through it."""
+    """Create the one pooled client to the survey service, the source reading through it and
+    the analytics context (that source, the kept anonymity decisions, the clock)."""
+    from services.metrics.analytics.decisions import DecisionStore
+    from services.metrics.analytics.publication import Analytics
     from services.metrics.survey_source import SurveySource, make_survey_client
 
-    app.extensions["trustpulse_survey_source"] = SurveySource(make_survey_client(settings))
+    source = SurveySource(make_survey_client(settings))
+    app.extensions["trustpulse_survey_source"] = source
+    app.extensions["trustpulse_analytics"] = Analytics(
+        source, DecisionStore(app.extensions["trustpulse_engine"]))
 
 
 def register_blueprints(api) -> None:
@@ -51,7 +57,7 @@ def register_scheduler(app: Flask, settings: Settings) -> None:
     from services.metrics.monitoring.scheduled import JobContext, start_scheduler
 
     context = JobContext(engine=app.extensions["trustpulse_engine"],
-                         source=app.extensions["trustpulse_survey_source"],
+                         source=app.extensions["trustpulse_analytics"],
                          webhook_url=settings.alert_webhook_url)
     scheduler = start_scheduler(context)
     app.extensions["trustpulse_scheduler"] = scheduler

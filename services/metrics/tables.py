@@ -58,3 +58,21 @@ job_leases = sa.Table(
     sa.Column("holder", sa.String(100), nullable=False),
     sa.Column("expires_at", sa.DateTime, nullable=False),
 )
+
+# What each closed period shows or hides, per survey, decision scope (respondents at the
+# anonymity threshold, the answers to one optional question, comments at the comment
+# threshold) and attribute set: decided once, then read back by every query.
+anonymity_decisions = sa.Table(
+    "anonymity_decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("survey_id", sa.Integer, nullable=False),
+    sa.Column("scope", sa.String(200), nullable=False),
+    sa.Column("attributes", sa.String(400), nullable=False),  # comma-joined, survey order
+    sa.Column("period", sa.String(20), nullable=False),
+    sa.Column("threshold", sa.Integer, nullable=False),
+    sa.Column("cells", sa.Text, nullable=False),  # JSON [[values, count, hidden], ...]
+    sa.Column("decided_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("survey_id", "scope", "attributes", "period",
+                        name="uq_anonymity_decisions_cell_set"),
+)

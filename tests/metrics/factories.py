@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
+import sqlalchemy as sa
 
+from services.metrics.analytics.decisions import DecisionStore
+from services.metrics.analytics.publication import Analytics
 from services.metrics.survey_source import Summaries
-from shared.periods import period_label, time_piece
+from services.metrics.tables import metadata
+from shared.periods import period_label
 from shared.summaries import SummaryLayout
 
 LIKERT_ITEMS = ("job_security", "training", "role_clarity", "control")
@@ -80,10 +84,18 @@ class MemorySource:
     def definition(self, survey_id: int) -> dict:
         return self.survey
 
+    def surveys(self) -> list[dict]:
+        return [self.survey]
+
+    def day_of(self, r: dict) -> date:
+        """Return the day a response counts on: its wave's opening day, or its own."""
+        return counted_day(self.survey, r)
+
     def _matching(self, filter, start, end, wave):
         wanted = dict(p.split("=", 1) for p in (filter or "").split(";") if p)
         for r in self.responses:
-            if start and r["day"] < start or end and r["day"] > end:
+            day = self.day_of(r)
+            if start and day < start or end and day > end:
                 continue
             if wave is not None and r["wave"] != wave:
                 continue
@@ -106,15 +118,20 @@ class MemorySource:
                 if r["wave"] is None:
                     continue
                 period = f"wave-{r['wave']}"
+            elif group_by == "bucket":
+                period = (self.day_of(r).isoformat(), r["wave"])
             else:
-                period = None if group_by == "all" else period_label(r["day"], group_by)
+                period = None if group_by == "all" else period_label(self.day_of(r), group_by)
             key = (period, tuple(r["segment"].get(a) for a in segment_by))
             n, vec = groups.get(key, (0, self.layout.empty()))
             groups[key] = (n + 1, vec + self.layout.encode(r["answers"]))
-        return self.survey, [
-            {"period": p, "segment": dict(zip(segment_by, values)), "n": n,
-             "vector": [int(x) for x in vec * keep]}
-            for (p, values), (n, vec) in groups.items()]
+        out = [{"period": p, "segment": dict(zip(segment_by, values)), "n": n,
+                "vector": [int(x) for x in vec * keep]}
+               for (p, values), (n, vec) in groups.items()]
+        if group_by == "bucket":
+            for group in out:
+                group["period"], group["wave"] = group["period"]
+        return self.survey, out
 
     def summaries(self, survey_id, **query) -> Summaries:
         """Like the survey service: the groups, and the response count after reading them."""
@@ -131,8 +148,11 @@ class MemorySource:
         return {"n": len(rows), "comments": texts}
 
     def _atom(self, r: dict) -> tuple:
-        """(piece of time, wave or 0, segment combination) of a raw response."""
-        return (time_piece(r["day"]), r["wave"] or 0, tuple(sorted(r["segment"].items())))
+        """(day, or week and wave, segment combination) of a raw response."""
+        day = self.day_of(r)
+        time = (day,) if self.survey.get("kind") == "customer_ai" else (
+            period_label(day, "week"), r["wave"] or 0)
+        return (time, tuple(sorted(r["segment"].items())))
 
     def raw(self, **where) -> list[dict]:
         """Return the answers of responses matching segment values and an optional period."""
@@ -141,19 +161,50 @@ class MemorySource:
         for r in self.responses:
             if any(r["segment"].get(a) != v for a, v in where.items()):
                 continue
-            if period and not _in_period(r, period):
+            if period and not _in_period(r, period, self.day_of(r)):
                 continue
             out.append(r["answers"])
         return out
 
 
-def _in_period(r: dict, label: str) -> bool:
+def counted_day(survey: dict, r: dict) -> date:
+    """Return the day a raw response counts on: its wave's opening day, or its own."""
+    for wave in survey.get("waves", []):
+        if wave["id"] == r["wave"]:
+            return date.fromisoformat(wave["opens_at"][:10])
+    return r["day"]
+
+
+def _in_period(r: dict, label: str, day: date) -> bool:
     if label.startswith("wave-"):
         return r["wave"] == int(label[5:])
-    for granularity in ("week", "month", "quarter"):
+    for granularity in ("day", "week", "month", "quarter"):
         try:
-            if period_label(r["day"], granularity) == label:
+            if period_label(day, granularity) == label:
                 return True
         except ValueError:
             pass
     return False
+
+
+# Tests read the data as of a day well after it: every period of it is closed.
+LATER = datetime(2031, 1, 1, tzinfo=UTC)
+
+
+class MemoryAnalytics(Analytics):
+    """The analytics context over a `MemorySource`, with decisions kept in a real SQLite
+    database in memory; the source's helpers (`raw`, `asked`, ...) are reachable on it."""
+
+    def __init__(self, source: MemorySource, now: datetime = LATER):
+        engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
+        metadata.create_all(engine)
+        super().__init__(source, DecisionStore(engine), lambda: self.now)
+        self.now = now
+
+    def __getattr__(self, name):
+        return getattr(self.source, name)
+
+
+def analytics(survey: dict, responses: list[dict], now: datetime = LATER) -> MemoryAnalytics:
+    """Return the analytics context over raw responses kept in memory."""
+    return MemoryAnalytics(MemorySource(survey, responses), now)

@@ -24,7 +24,8 @@ require_internal_token(blp)
 
 
 def _source():
-    return current_app.extensions["trustpulse_survey_source"]
+    """Return the analytics context (survey source, kept decisions, clock) of this app."""
+    return current_app.extensions["trustpulse_analytics"]
 
 
 @blp.route("/<int:survey_id>/scores")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from shared.errors import ValidationError
 from shared.periods import PeriodError, granularity_of, period_label, period_range
 
-PERIODS = ("week", "month", "quarter", "wave")
+PERIODS = ("day", "week", "month", "quarter", "wave")
+EMPLOYEE_PERIODS = ("week", "month", "quarter", "wave")
+CUSTOMER_PERIODS = ("day", "week", "month", "quarter")
 ALL_TIME = "all"
 SELECTOR_HELP = "parts joined by ';': period:<label> (at most one) or segment:<attribute>=<value>"
 
@@ -64,17 +66,25 @@ def parse_selector(text: str | None, survey: Mapping, field: str) -> Selector:
     return Selector(period, granularity, parse_segment_filter(segments, survey, field))
 
 
+def periods_of(survey: Mapping) -> tuple:
+    """Return the granularities a survey reports by (days: customers; waves: employees)."""
+    return CUSTOMER_PERIODS if survey.get("kind") == "customer_ai" else EMPLOYEE_PERIODS
+
+
 def check_period_label(label: str, survey: Mapping, field: str) -> str:
     """Return the granularity of a period label the API accepts, or raise a 422."""
+    examples = {"day": "2026-09-28", "week": "2026-W40", "month": "2026-09",
+                "quarter": "2026-Q3", "wave": "wave-<id>"}
+    allowed = periods_of(survey)
     try:
         granularity = granularity_of(label)
-        if granularity == "day":
-            raise PeriodError("day")
+        if granularity not in allowed:
+            raise PeriodError(granularity)
         if granularity != "wave":
             period_range(label)
     except PeriodError:
         raise ValidationError("Bad period.", {field: [
-            f"unknown period {label!r}; use 2026-W40, 2026-09, 2026-Q3 or wave-<id>"]}) from None
+            f"unknown period {label!r}; use {', '.join(examples[g] for g in allowed)}"]}) from None
     if granularity == "wave":
         waves = {f"wave-{w['id']}" for w in survey.get("waves", [])}
         if label not in waves:
@@ -107,25 +117,16 @@ def widen_to_periods(start: date | None, end: date | None, granularity: str):
     return start, end
 
 
-def overlapped_months(week: str) -> tuple:
-    """Return the months a week has days in (one, or two at a month boundary)."""
-    first, last = period_range(week)
-    return tuple(dict.fromkeys((period_label(first, "month"), period_label(last, "month"))))
-
-
-def time_parents(label: str | None) -> tuple:
-    """Return the periods whose totals are exact sums of `label` and its siblings."""
-    if label is None or label == ALL_TIME:
-        return ()
-    granularity = granularity_of(label)
-    if granularity == "week":
-        # A month is an exact sum of its weeks only when aligned, but its visible weeks and
-        # edge days come close; treating every month as a parent of the weeks it touches
-        # keeps two hidden weeks, adding up to the threshold, in reach of each month.
-        return overlapped_months(label) + (ALL_TIME,)
-    if granularity == "month":
-        return (period_label(period_range(label)[0], "quarter"), ALL_TIME)
-    return (ALL_TIME,)
+def closed_until(timeline) -> date | None:
+    """Return the last day up to which every period is closed (None: none is yet)."""
+    day = timeline.today - timedelta(days=1)
+    open_days = [w["day"] for w in timeline.waves.values() if not w["closed"]]
+    if open_days:
+        day = min(day, min(open_days) - timedelta(days=1))
+    if not timeline.customer:
+        # Employee pulses publish whole weeks: end on the Sunday of the last closed one.
+        day = day - timedelta(days=(day.weekday() + 1) % 7)
+    return day
 
 
 def period_dates(label: str, survey: Mapping) -> tuple[date | None, date | None, int | None]:

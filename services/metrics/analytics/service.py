@@ -7,9 +7,11 @@ from datetime import date
 
 from services.metrics.analytics.cells import in_range, load_breakdown, selected_cell, selected_cells
 from services.metrics.analytics.metrics import histogram_question, parse_metric, text_question
+from services.metrics.analytics.publication import Scope
 from services.metrics.analytics.selectors import (
-    PERIODS,
+    closed_until,
     parse_segment_by,
+    periods_of,
     parse_segment_filter,
     parse_selector,
     period_dates,
@@ -52,27 +54,44 @@ def _estimate_rows(cells: list, metric) -> list[dict]:
     return rows
 
 
-def _check_period(period: str, field: str = "period") -> str:
-    if period not in PERIODS:
-        raise ValidationError("Bad period.", {field: ["use one of week, month, quarter, wave"]})
+def _check_period(period: str, survey: dict, field: str = "period") -> str:
+    """Return the granularity if this survey publishes it, else raise a 422."""
+    allowed = periods_of(survey)
+    if period not in allowed:
+        raise ValidationError("Bad period.", {field: [
+            f"{_kind_name(survey)} report by {', '.join(allowed)}"]})
     return period
 
 
-def scores(source, *, survey_id: int, metric: str, period: str, segment_by: str | None = None,
+def _kind_name(survey: dict) -> str:
+    return "customer surveys" if survey.get("kind") == "customer_ai" else "employee pulses"
+
+
+def _dates(timeline, period: str) -> dict:
+    """Return the `start` and `end` of a row's period (a wave: its window's dates)."""
+    if period.startswith("wave-"):
+        wave = timeline.waves[int(period[5:])]
+        return {"start": wave["day"].isoformat(), "end": wave["closes_at"][:10]}
+    first, last = timeline.range_of(period)
+    return {"start": first.isoformat(), "end": last.isoformat()}
+
+
+def scores(ctx, *, survey_id: int, metric: str, period: str, segment_by: str | None = None,
            start: date | None = None, end: date | None = None) -> dict:
-    """Return the metric per period (and segment), hidden where groups are too small."""
-    survey = source.definition(survey_id)
+    """Return the metric per closed period (and segment), hidden where groups are too small."""
+    survey = ctx.source.definition(survey_id)
     parsed = parse_metric(metric, survey)
-    _check_period(period)
+    _check_period(period, survey)
     attributes = parse_segment_by(segment_by, survey)
     start, end = widen_to_periods(start, end, period)
-    breakdown = load_breakdown(source, survey_id, granularity=period, attributes=attributes,
+    breakdown = load_breakdown(ctx, survey_id, granularity=period, attributes=attributes,
                                count=parsed.count_key, parts=parsed.parts)
     order = {label: i for i, label in enumerate(breakdown.periods())}
     cells = sorted((cell for cell in breakdown.cells.values()
-                    if in_range(cell.period, start, end, breakdown.survey)),
+                    if in_range(cell.period, start, end, breakdown.timeline)),
                    key=lambda cell: (order[cell.period], _text(cell.values)))
-    series = [{"period": cell.period, "segment": cell.segment(attributes), **row}
+    series = [{"period": cell.period, **_dates(breakdown.timeline, cell.period),
+               "segment": cell.segment(attributes), **row}
               for cell, row in zip(cells, _estimate_rows(cells, parsed))]
     return {"survey_id": survey_id, "metric": metric, "period": period,
             "segment_by": list(attributes), "threshold": breakdown.survey["anonymity_threshold"],
@@ -114,23 +133,23 @@ def _testable(metric_text: str, survey: dict):
     return parsed
 
 
-def compare(source, *, survey_id: int, metric: str, a: str, b: str, alpha: float = 0.05) -> dict:
+def compare(ctx, *, survey_id: int, metric: str, a: str, b: str, alpha: float = 0.05) -> dict:
     """Return the test of metric between two selected groups (b - a)."""
-    survey = source.definition(survey_id)
+    survey = ctx.source.definition(survey_id)
     parsed = _testable(metric, survey)
     selector_a, selector_b = parse_selector(a, survey, "a"), parse_selector(b, survey, "b")
-    cell_a, cell_b = selected_cells(source, survey_id, selector_a, selector_b,
+    cell_a, cell_b = selected_cells(ctx, survey_id, selector_a, selector_b,
                                     count=parsed.count_key, parts=parsed.parts)
     return compare_cells(parsed, cell_a, cell_b, alpha)
 
 
-def distribution(source, *, survey_id: int, question: str, a: str, b: str) -> dict:
+def distribution(ctx, *, survey_id: int, question: str, a: str, b: str) -> dict:
     """Return the chi-square test of independence of two groups' answers to one question."""
-    survey = source.definition(survey_id)
+    survey = ctx.source.definition(survey_id)
     key = histogram_question(question, survey)
     selector_a, selector_b = parse_selector(a, survey, "a"), parse_selector(b, survey, "b")
 
-    cell_a, cell_b = selected_cells(source, survey_id, selector_a, selector_b, count=key,
+    cell_a, cell_b = selected_cells(ctx, survey_id, selector_a, selector_b, count=key,
                                     parts=(f"hist:{key}",))
     if cell_a.hidden or cell_b.hidden:
         return {"question": key, "a": {"n": None, "counts": None}, "b": {"n": None, "counts": None},
@@ -149,14 +168,14 @@ def _counts(hist: dict) -> dict:
     return {str(value): count for value, count in hist.items()}
 
 
-def changes(source, *, survey_id: int, metric: str, period: str, segment_by: str | None = None,
+def changes(ctx, *, survey_id: int, metric: str, period: str, segment_by: str | None = None,
             alpha: float = 0.05) -> dict:
-    """Return, per segment, the last period against the one before, BH-adjusted, by p."""
-    survey = source.definition(survey_id)
+    """Return, per segment, the last closed period against the one before, BH-adjusted, by p."""
+    survey = ctx.source.definition(survey_id)
     parsed = _testable(metric, survey)
-    _check_period(period)
+    _check_period(period, survey)
     attributes = parse_segment_by(segment_by, survey)
-    breakdown = load_breakdown(source, survey_id, granularity=period, attributes=attributes,
+    breakdown = load_breakdown(ctx, survey_id, granularity=period, attributes=attributes,
                                count=parsed.count_key, parts=parsed.parts)
     periods = breakdown.periods()
     items = []
@@ -167,6 +186,8 @@ def changes(source, *, survey_id: int, metric: str, period: str, segment_by: str
             cell_a, cell_b = breakdown.cell(before, values), breakdown.cell(last, values)
             row = compare_cells(parsed, cell_a, cell_b, alpha)
             row["a"]["period"], row["b"]["period"] = before, last
+            row["a"].update(_dates(breakdown.timeline, before))
+            row["b"].update(_dates(breakdown.timeline, last))
             items.append({"segment": dict(zip(attributes, values)), **row})
     adjusted = benjamini_hochberg([row["p_value"] for row in items])
     for row, p in zip(items, adjusted):
@@ -177,23 +198,19 @@ def changes(source, *, survey_id: int, metric: str, period: str, segment_by: str
     return {"metric": metric, "period": period, "segment_by": list(attributes), "items": items}
 
 
-def trend(source, *, survey_id: int, metric: str, period: str, segment: str | None = None,
+def trend(ctx, *, survey_id: int, metric: str, period: str, segment: str | None = None,
           alpha: float = 0.05) -> dict:
-    """Return Mann-Kendall and Sen's slope over the unsuppressed periods of one group."""
-    survey = source.definition(survey_id)
+    """Return Mann-Kendall and Sen's slope over the shown closed periods of one group."""
+    survey = ctx.source.definition(survey_id)
     parsed = parse_metric(metric, survey)
-    _check_period(period)
+    _check_period(period, survey)
     fixed = parse_segment_filter([p for p in (segment or "").split(";") if p], survey, "segment")
     attributes = tuple(a for a, _ in fixed)
     values = tuple(v for _, v in fixed)
-    # One decision covers every granularity of these attributes, all time included.
-    breakdown = load_breakdown(source, survey_id, granularity=period, attributes=attributes,
+    # Every value is one a `scores` row shows: the trend adds nothing to what they publish.
+    breakdown = load_breakdown(ctx, survey_id, granularity=period, attributes=attributes,
                                count=parsed.count_key, parts=parsed.parts)
     base = {"metric": metric, "period": period, "segment": dict(fixed)}
-    if breakdown.hidden_all_time(values):
-        return {**base, "periods": None, "labels": [], "values": [], "mann_kendall": {
-            "s": None, "tau": None, "z": None, "p_value": None}, "sen_slope": None,
-            "direction": None, "suppressed": True}
     labels, series = [], []
     for label in breakdown.periods():
         cell = breakdown.cell(label, values)
@@ -211,14 +228,14 @@ def trend(source, *, survey_id: int, metric: str, period: str, segment: str | No
             "direction": result["direction"], "suppressed": False}
 
 
-def drivers(source, *, survey_id: int, outcome: str, selector: str | None = None) -> dict:
+def drivers(ctx, *, survey_id: int, outcome: str, selector: str | None = None) -> dict:
     """Return the questions ranked by Johnson's relative weight on an outcome."""
-    survey = source.definition(survey_id)
+    survey = ctx.source.definition(survey_id)
     parsed = parse_metric(outcome, survey, "outcome")
     if parsed.kind not in ("index", "item"):
         raise ValidationError("Unsupported outcome.", {"outcome": [
             "use index:<index> or item:<question> of a required likert5 or scale11 question"]})
-    cell = selected_cell(source, survey_id, parse_selector(selector, survey, "selector"),
+    cell = selected_cell(ctx, survey_id, parse_selector(selector, survey, "selector"),
                          parts=("moments",))
     variables = cell.summary.variables
     outcome_items = parsed.items if parsed.kind == "index" else (parsed.key,)
@@ -237,28 +254,25 @@ def drivers(source, *, survey_id: int, outcome: str, selector: str | None = None
             "suppressed": False}
 
 
-def _smallest_part(survey: dict) -> tuple:
-    """Return the cheapest part to ask for when only respondent counts matter."""
-    sizes = {q["key"]: len(question_values(q)) for q in survey["questions"] if question_values(q)}
-    return (f"hist:{min(sizes, key=sizes.get)}",) if sizes else ()
-
-
-def comments(source, *, survey_id: int, question: str, selector: str | None = None) -> dict:
+def comments(ctx, *, survey_id: int, question: str, selector: str | None = None) -> dict:
     """Return a group's free-text answers, shuffled, only for groups of the comment threshold."""
-    survey = source.definition(survey_id)
+    survey = ctx.source.definition(survey_id)
     key = text_question(question, survey)
     parsed = parse_selector(selector, survey, "selector")
-    cell = selected_cell(source, survey_id, parsed, threshold_key="comment_threshold",
-                         parts=_smallest_part(survey))
+    cell = selected_cell(ctx, survey_id, parsed, threshold_key="comment_threshold",
+                         parts=(Scope().part(survey),))
     base = {"question": key, "selector": selector or ""}
     if cell.hidden:
         return {**base, "n": None, "comments": [], "suppressed": True}
+    timeline = ctx.timeline(survey)
     start = end = wave = None
     if parsed.period:
         start, end, wave = period_dates(parsed.period, survey)
+    else:
+        end = closed_until(timeline)  # all time: the closed periods only
     # Only texts whose atom holds the comment threshold: every group is a union of atoms,
     # so no intersection of two shown lists pins a text to a smaller group.
-    answer = source.comments(survey_id, question=key, start=start, end=end, wave=wave,
+    answer = ctx.source.comments(survey_id, question=key, start=start, end=end, wave=wave,
                              filter=";".join(f"{a}={v}" for a, v in parsed.segment) or None,
                              atom_min=survey["comment_threshold"])
     texts = list(answer.get("comments", []))

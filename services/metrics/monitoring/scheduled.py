@@ -28,6 +28,7 @@ JOB_INTERVALS = {
     "refresh_snapshots": 15 * 60,
     "detect_deteriorations": 5 * 60,
     "deliver_alerts": 60,
+    "decide_closed_periods": 10 * 60,
 }
 LEASE_SECONDS = 10 * 60
 # Every job first runs soon after start-up, so that data loaded with the suite (the demo,
@@ -66,6 +67,8 @@ def run_named_job(context: JobContext, name: str):
         if name == "detect_deteriorations":
             return service.detect_deteriorations(engine=context.engine, source=context.source,
                                                  webhook=bool(context.webhook_url))
+        if name == "decide_closed_periods":
+            return service.decide_closed_periods(source=context.source)
         if name == "deliver_alerts":
             return service.deliver_alerts(engine=context.engine, webhook_url=context.webhook_url,
                                           session=context.session)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import requests
 from sqlalchemy.engine import Engine
 
+from services.metrics.analytics import publication
 from services.metrics.analytics import service as analytics
 from services.metrics.monitoring import repository
 from shared.errors import APIError
@@ -91,6 +92,17 @@ def detect_deteriorations(*, engine: Engine, source, webhook: bool,
                         recorded += repository.insert_alert(
                             engine, _alert(item["id"], metric, period, row, webhook, now))
     return recorded
+
+
+def decide_closed_periods(*, source) -> int:
+    """Decide the newly closed periods of every attribute set asked so far, survey by survey."""
+    decided = 0
+    for item in active_surveys(source):
+        try:
+            decided += publication.decide_closed_periods(source, item["id"])
+        except APIError as exc:
+            log.warning("decisions of survey %s postponed: %s", item["id"], exc.message)
+    return decided
 
 
 def _is_deterioration(row: dict) -> bool:

@@ -28,14 +28,30 @@ def _window(column, start: date | None, end: date | None) -> list:
     return where
 
 
+def _counted_window(day, wave, start: date | None, end: date | None,
+                    waves_inside: list[int] | None) -> list:
+    """Return the conditions of rows counted in `start`..`end`.
+
+    A response through a wave's invitation counts on the wave's opening day, so such rows
+    are in the window when their wave is (`waves_inside`: the waves opening in it); the
+    others when their own day is. Without a window, every row.
+    """
+    if start is None and end is None:
+        return []
+    return [sa.or_(sa.and_(wave.is_(None), *_window(day, start, end)),
+                   wave.in_(waves_inside or []))]
+
+
 def fetch_buckets(conn: Connection, *, survey_id: int, start: date | None, end: date | None,
                   wave_id: int | None, combo_ids: list[int] | None,
-                  slot_ranges: list[tuple[int, int]] | None = None) -> list[tuple]:
+                  slot_ranges: list[tuple[int, int]] | None = None,
+                  waves_inside: list[int] | None = None) -> list[tuple]:
     """Return (day as 'YYYY-MM-DD', wave_id, combo_id, n, bytes...) of a survey's buckets.
 
     Summary deltas not folded yet come as rows of their own, read in the same statement
     (one snapshot: a delta being folded is counted once, in its delta or its bucket).
-    Without `slot_ranges` the last column is the whole vector; with them, one column per
+    The window counts a wave's rows on its opening day (`waves_inside`: the waves opening in
+    it). Without `slot_ranges` the last column is the whole vector; with them, one column per
     (first slot, slot count) range holds only those slots' bytes, cut out by the database
     (`substr` works on SQLite blobs and PostgreSQL bytea) so that only they are sent; with
     an empty list, the rows end at `n`.
@@ -56,7 +72,8 @@ def fetch_buckets(conn: Connection, *, survey_id: int, start: date | None, end: 
                                     type_=NullType()) for first, count in slot_ranges]
         query = sa.select(day_text, table.c.wave_id, table.c.combo_id, table.c.n, *blobs
                           ).where(table.c.survey_id == survey_id,
-                                  *_window(table.c.day, start, end))
+                                  *_counted_window(table.c.day, table.c.wave_id, start, end,
+                                                   waves_inside))
         if wave_id is not None:
             query = query.where(table.c.wave_id == wave_id)
         if combo_ids is not None:
@@ -74,11 +91,15 @@ def count_responses(conn: Connection, *, survey_id: int) -> int:
 
 
 def fetch_answers(conn: Connection, *, survey_id: int, start: date | None, end: date | None,
-                  wave_id: int | None, combo_ids: list[int] | None) -> list[tuple]:
-    """Return (day, wave_id, combo_id, answers as JSON text) of a survey's responses in a window."""
+                  wave_id: int | None, combo_ids: list[int] | None,
+                  waves_inside: list[int] | None = None) -> list[tuple]:
+    """Return (day, wave_id, combo_id, answers as JSON text) of a survey's responses in a
+    window (a wave's responses counted on its opening day)."""
     query = sa.select(responses.c.submitted_on, responses.c.wave_id, responses.c.combo_id,
-                      responses.c.answers).where(responses.c.survey_id == survey_id,
-                                                 *_window(responses.c.submitted_on, start, end))
+                      responses.c.answers).where(
+        responses.c.survey_id == survey_id,
+        *_counted_window(responses.c.submitted_on, responses.c.wave_id, start, end,
+                         waves_inside))
     if wave_id is not None:
         query = query.where(responses.c.wave_id == wave_id)
     if combo_ids is not None:

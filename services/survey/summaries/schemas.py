@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from services.survey.schema_base import BaseSchema
 
-GROUP_BY = ("day", "week", "month", "quarter", "wave", "all")
+GROUP_BY = ("day", "week", "month", "quarter", "wave", "bucket", "all")
 
 
 def parse_filter(text: str | None) -> dict[str, str]:
@@ -71,14 +71,15 @@ class CommentsQuerySchema(RangeQuerySchema):
     question = fields.String(required=True)
     atom_min = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={
         "description": "Only the answers of responses whose atom (segment combination, "
-                       "ISO week inside one month, wave) holds at least this many of the "
-                       "survey's responses."})
+                       "and day (customer surveys) or ISO week and wave (employee pulses)) "
+                       "holds at least this many of the survey's responses."})
 
 
 class SummaryGroupSchema(ma.Schema):
     """One group's merged summary."""
 
     period = fields.String(allow_none=True)
+    wave = fields.Integer(allow_none=True, metadata={"description": "With group_by=bucket only."})
     segment = fields.Dict()
     n = fields.Integer()
     # Raw: thousands of integers per answer, already ints; per-item marshmallow dumping is slow.

@@ -16,12 +16,12 @@ import numpy as np
 import orjson
 from sqlalchemy.engine import Engine
 
-from services.survey.clock import iso_utc
+from services.survey.clock import as_utc, iso_utc
 from services.survey.instruments.service import get_survey, survey_layout
 from services.survey.summaries import repository
 from services.survey.waves.service import survey_waves
 from shared.errors import ValidationError
-from shared.periods import period_label, period_range, time_piece, wave_label
+from shared.periods import period_label, period_range, wave_label
 from shared.summaries import VECTOR_DTYPE, vectors_from_bytes
 
 _rng = random.SystemRandom()
@@ -56,11 +56,31 @@ def survey_document(*, engine: Engine, survey: dict) -> dict:
     }
 
 
+def _wave_days(engine: Engine, survey_id: int) -> dict[int, str]:
+    """Return each wave's opening day (UTC, `YYYY-MM-DD`): the day its responses count on."""
+    return {w["id"]: as_utc(w["opens_at"]).date().isoformat()
+            for w in survey_waves(engine=engine, survey_id=survey_id)}
+
+
+def _inside(days: dict[int, str], start: date | None, end: date | None) -> list[int]:
+    """Return the waves whose opening day lies in `start`..`end`."""
+    return [w for w, day in days.items()
+            if (start is None or day >= start.isoformat()) and (end is None or day <= end.isoformat())]
+
+
+def counted_on_wave_days(rows: list, days: dict[int, str]) -> list[tuple]:
+    """Return bucket rows with a wave's rows moved to the wave's opening day."""
+    return [row if row[1] is None else (days.get(row[1], row[0]), *row[1:]) for row in rows]
+
+
 def summaries(*, engine: Engine, survey_id: int, from_: date | None, to: date | None,
               group_by: str, segment_by: list[str], filter: dict[str, str],
               wave: int | None, parts: list[str] | None = None) -> dict:
     """Return the survey and its bucket summaries merged per (period, segment) group.
 
+    A response through a wave's invitation counts on the wave's opening day, in the
+    window and in the periods it is grouped by. `group_by=bucket` answers one group per
+    (day, wave, segment), each with its `wave` (null: in no wave).
     With `parts`, only those slots of each vector are read and summed; the others are 0.
     `revision` is the survey's response count, counted after the groups were read:
     responses are only added, so a later read answering the same revision held exactly
@@ -71,18 +91,20 @@ def summaries(*, engine: Engine, survey_id: int, from_: date | None, to: date | 
     _check_attributes(survey, "filter", filter)
     layout = survey_layout(engine=engine, survey=survey)
     ranges = None if parts is None else _slot_ranges(layout, parts)
+    days = _wave_days(engine, survey_id)
     with engine.connect() as conn:
         combos = {cid: json.loads(text) for cid, text in
                   repository.fetch_combos(conn, survey_id=survey_id).items()}
         rows = repository.fetch_buckets(conn, survey_id=survey_id, start=from_, end=to,
                                         wave_id=wave, combo_ids=_matching_combos(combos, filter),
-                                        slot_ranges=ranges)
+                                        slot_ranges=ranges, waves_inside=_inside(days, from_, to))
         # Counted after the rows (or from them, when they are all of the survey's), so it
         # includes every response they hold.
         if from_ is None and to is None and wave is None and not filter:
             revision = int(sum(row[3] for row in rows))
         else:
             revision = repository.count_responses(conn, survey_id=survey_id)
+    rows = counted_on_wave_days(rows, days)
     if group_by == "wave":
         rows = [row for row in rows if row[1]]
     groups, keys = _group_rows(rows, group_by, combos, segment_by)
@@ -93,7 +115,10 @@ def summaries(*, engine: Engine, survey_id: int, from_: date | None, to: date | 
         merged[:, first:first + count] = _grouped_sum(matrix, groups, len(keys))
     out = [{"period": period, "segment": dict(zip(segment_by, segment)), "n": int(counts[g]),
             "vector": merged[g].tolist()} for g, (period, segment) in enumerate(keys)]
-    out.sort(key=lambda item: (item["period"] or "",
+    if group_by == "bucket":
+        for item in out:
+            item["period"], item["wave"] = item["period"]
+    out.sort(key=lambda item: (item["period"] or "", item.get("wave") or 0,
                                orjson.dumps(item["segment"], option=orjson.OPT_SORT_KEYS)))
     return {"survey": survey_document(engine=engine, survey=survey), "parts": parts,
             "groups": out, "revision": revision}
@@ -131,6 +156,9 @@ def _group_rows(rows: list[tuple], group_by: str, combos: dict[int, dict],
     elif group_by == "wave":
         period_keys = [row[1] for row in rows]
         periods = {w: wave_label(w) for w in set(period_keys)}
+    elif group_by == "bucket":
+        period_keys = [(row[0][:10], row[1]) for row in rows]
+        periods = {key: key for key in set(period_keys)}
     else:
         # Each distinct day is labelled once; rows only look their day up.
         period_keys = [row[0] for row in rows]
@@ -165,8 +193,9 @@ def comments(*, engine: Engine, survey_id: int, question: str, from_: date | Non
              atom_min: int | None = None) -> dict:
     """Return the group's response count and its answers to a text question, shuffled.
 
-    With `atom_min`, only the answers of responses whose atom (segment combination, piece
-    of an ISO week inside one month, wave or none) holds at least `atom_min` of the survey's
+    With `atom_min`, only the answers of responses whose atom (segment combination, and
+    the day of a customer survey, or the ISO week and wave (or none) of an employee pulse:
+    the finest cut of time any query names) holds at least `atom_min` of the survey's
     responses, with or without an answer and inside the window or not. Every group a
     selector names is a union of atoms, so however a reader intersects and differences the
     lists, each text stays attributed to at least that many. `n` counts every response of
@@ -178,43 +207,59 @@ def comments(*, engine: Engine, survey_id: int, question: str, from_: date | Non
         raise ValidationError("Not a free-text question of this survey.",
                               {"question": [f"Use one of: {', '.join(text_questions) or 'none'}."]})
     _check_attributes(survey, "filter", filter)
+    days = _wave_days(engine, survey_id)
+    atom_of = _atom_key(survey["kind"])
     with engine.connect() as conn:
         combos = {cid: json.loads(text) for cid, text in
                   repository.fetch_combos(conn, survey_id=survey_id).items()}
         combo_ids = _matching_combos(combos, filter)
         rows = repository.fetch_answers(conn, survey_id=survey_id, start=from_, end=to,
-                                        wave_id=wave, combo_ids=combo_ids)
+                                        wave_id=wave, combo_ids=combo_ids,
+                                        waves_inside=_inside(days, from_, to))
         # Counted after the answers were read, so every response they hold is counted:
         # responses are only added, so an atom counted at `atom_min` holds at least that.
         sizes = None if atom_min is None else _atom_sizes(
-            conn, survey_id=survey_id, start=from_, end=to, wave=wave, combo_ids=combo_ids)
+            conn, survey_id=survey_id, start=from_, end=to, wave=wave, combo_ids=combo_ids,
+            days=days, atom_of=atom_of)
     texts = []
-    for day, wave_id, combo_id, answers in rows:
+    for day, wave_id, combo_id, answers in counted_on_wave_days(rows, days):
         text = json.loads(answers).get(question)
         if text and (sizes is None
-                     or sizes.get((time_piece(_as_date(day)), wave_id, combo_id), 0) >= atom_min):
+                     or sizes.get(atom_of(_as_date(day), wave_id, combo_id), 0) >= atom_min):
             texts.append(text)
     _rng.shuffle(texts)
     return {"n": len(rows), "comments": texts}
 
 
+def _atom_key(kind: str):
+    """Return the function naming a response's atom: (day or week, wave, combination)."""
+    if kind == "customer_ai":
+        return lambda day, wave_id, combo_id: (day, None, combo_id)
+    return lambda day, wave_id, combo_id: (_week_of(day), wave_id, combo_id)
+
+
+def _week_of(day: date) -> str:
+    return period_label(day, "week")
+
+
 def _atom_sizes(conn, *, survey_id: int, start: date | None, end: date | None,
-                wave: int | None, combo_ids: list[int] | None) -> dict[tuple, int]:
-    """Return the survey's responses per atom (piece, wave, combination) of the window.
+                wave: int | None, combo_ids: list[int] | None, days: dict[int, str],
+                atom_of) -> dict[tuple, int]:
+    """Return the survey's responses per atom of the window.
 
     Counted from the buckets and the deltas not folded yet, in one read, over whole ISO
-    weeks: pieces lie inside weeks, so each atom the window touches is counted whole.
+    weeks: atoms lie inside weeks, so each atom the window touches is counted whole.
     """
     if start is not None:
         start = period_range(period_label(start, "week"))[0]
     if end is not None:
         end = period_range(period_label(end, "week"))[1]
     rows = repository.fetch_buckets(conn, survey_id=survey_id, start=start, end=end,
-                                    wave_id=wave, combo_ids=combo_ids, slot_ranges=[])
-    pieces = {day: time_piece(_as_date(day)) for day in {row[0] for row in rows}}
+                                    wave_id=wave, combo_ids=combo_ids, slot_ranges=[],
+                                    waves_inside=_inside(days, start, end))
     sizes: dict[tuple, int] = defaultdict(int)
-    for day, wave_id, combo_id, n in rows:
-        sizes[(pieces[day], wave_id, combo_id)] += int(n)
+    for day, wave_id, combo_id, n in counted_on_wave_days(rows, days):
+        sizes[atom_of(_as_date(day), wave_id, combo_id)] += int(n)
     return sizes
 
 

@@ -1,0 +1,198 @@
+"""Which decisions a query needs, and making the missing ones in order.
+
+A query names closed periods of one attribute set; it needs the decisions of those periods
+and, because a decision treats what is already published as known, of every period inside
+them and of every coarser attribute set of all of these. The stored ones are read in one
+query; only when one is missing, or the counts of a period asked no longer match its
+decision (an import into a closed period), are the survey's units read (one summaries call
+over the periods concerned) and the missing or changed decisions made, children and
+coarser attribute sets first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from services.metrics.analytics.decisions import (
+    Decision,
+    DecisionStore,
+    Units,
+    decide_period,
+    decision_order,
+    subsets,
+)
+from services.metrics.analytics.timeline import Timeline
+from shared.periods import granularity_of, period_label
+from shared.summaries import SummaryLayout, question_values
+
+RESPONDENTS_THRESHOLD = "anonymity_threshold"
+COMMENT_THRESHOLD = "comment_threshold"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a decision's threshold counts: respondents, or the answers to one question."""
+
+    count: str | None = None
+    threshold_key: str = RESPONDENTS_THRESHOLD
+
+    @property
+    def name(self) -> str:
+        """Return the scope's stored name."""
+        if self.threshold_key == COMMENT_THRESHOLD:
+            return "comments"
+        return "respondents" if self.count is None else f"answers:{self.count}"
+
+    @property
+    def refines(self) -> Scope | None:
+        """Return the decision on respondents this one never shows more than (None: itself)."""
+        if (self.count, self.threshold_key) == (None, RESPONDENTS_THRESHOLD):
+            return None
+        return Scope()
+
+    def part(self, survey: dict) -> str:
+        """Return the summary part to read the counts from (the smallest, for respondents)."""
+        if self.count is not None:
+            return f"hist:{self.count}"
+        sizes = {q["key"]: len(question_values(q)) for q in survey["questions"]
+                 if question_values(q)}
+        return f"hist:{min(sizes, key=sizes.get)}"
+
+
+@dataclass
+class Analytics:
+    """What the analytics answers read: the survey source, the kept decisions and the clock."""
+
+    source: object
+    store: DecisionStore
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def timeline(self, survey: dict) -> Timeline:
+        """Return the survey's time tree as of now."""
+        return Timeline(survey, self.clock())
+
+    def definition(self, survey_id: int) -> dict:
+        """Return a survey's definition (from the source)."""
+        return self.source.definition(survey_id)
+
+    def surveys(self) -> list[dict]:
+        """Return every survey the source holds."""
+        return self.source.surveys()
+
+
+def counted(scope: Scope, layout: SummaryLayout, n: int, vector) -> int:
+    """Return what the threshold counts in a group: respondents or answers to a question."""
+    if scope.count is None:
+        return int(n)
+    offset, options = layout.hist_slots[scope.count]
+    return int(sum(vector[offset:offset + len(options)]))
+
+
+def read_units(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple, timeline,
+               labels: list[str]) -> Units:
+    """Return the units of the periods `labels` span over `attributes`, with their counts."""
+    starts, ends = zip(*(timeline.range_of(label) for label in labels))
+    part = scope.part(survey)
+    answer = ctx.source.summaries(survey["id"], group_by="bucket", segment_by=attributes,
+                                  start=min(starts), end=max(ends), parts=(part,))
+    layout = SummaryLayout(answer.survey)
+    counts: dict = {}
+    for group in answer.groups:
+        values = tuple((group.get("segment") or {}).get(a) for a in attributes)
+        key = (timeline.unit_of(group["period"], group.get("wave")), values)
+        n, count = counts.get(key, (0, 0))
+        counts[key] = (n + int(group["n"]), count + counted(scope, layout, group["n"],
+                                                            group["vector"]))
+    return Units(attributes, counts)
+
+
+def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple,
+                     labels: list[str], current: dict | None = None) -> dict:
+    """Return the decisions of closed periods `labels` and all they rest on.
+
+    `current` (period -> {values: count}) holds the counts a query just read for its
+    periods: a stored decision that disagrees was made before an import, and is made again.
+    Returns (attributes, period) -> `Decision` for every subset of `attributes`.
+    """
+    timeline = ctx.timeline(survey)
+    labels = [label for label in labels if timeline.is_closed(label)]
+    levels = subsets(attributes)
+    under = {label: [label, *timeline.descendants(label)] for label in labels}
+    needed = {(level, q) for label in labels for q in under[label] for level in levels}
+    stored = ctx.store.load(survey["id"], scope.name, levels)
+    current = current or {}
+    todo = [label for label in labels
+            if any(key not in stored for key in needed if key[1] in under[label])
+            or (label in current and (attributes, label) in stored
+                and stored[(attributes, label)].counts() != current[label])]
+    if not todo:
+        return {key: stored[key] for key in needed}
+    respondents = {}
+    if scope.refines is not None:
+        respondents = ensure_decisions(ctx, survey, scope.refines, attributes, todo)
+    units = read_units(ctx, survey, scope, attributes, timeline, todo)
+    projected = {level: units.project(level) for level in levels}
+    threshold = int(survey[scope.threshold_key])
+    work = {(level, q) for label in todo for q in under[label] for level in levels}
+    for key in sorted(work, key=decision_order):
+        level, period = key
+        previous = stored.get(key)
+        decision_units = projected[level]
+        if previous is not None and previous.counts() == _period_counts(
+                timeline, decision_units, period):
+            continue
+        known = {(sub, q): stored[(sub, q)] for sub in subsets(level)
+                 for q in [period, *timeline.descendants(period)] if (sub, q) != key}
+        also = frozenset()
+        if key in respondents:
+            also = frozenset(v for v, (_, hidden) in respondents[key].cells.items() if hidden)
+        decision = decide_period(timeline, decision_units, period, threshold, known,
+                                 previous=previous, also_hidden=also)
+        stored[key] = ctx.store.save(survey["id"], scope.name, decision,
+                                     replace=previous is not None)
+    return {key: stored[key] for key in needed}
+
+
+def _period_counts(timeline, units: Units, period: str) -> dict:
+    """Return each cell's count in one period, summed from the units."""
+    granularity = granularity_of(period)
+    out: dict = {}
+    for (unit, values), (_, count) in units.counts.items():
+        if timeline.unit_period(unit, granularity) == period:
+            out[values] = out.get(values, 0) + count
+    return out
+
+
+def hidden_cells(decision: Decision) -> frozenset:
+    """Return the values of a decision's hidden cells."""
+    return frozenset(v for v, (_, hidden) in decision.cells.items() if hidden)
+
+
+def decide_closed_periods(ctx: Analytics, survey_id: int) -> int:
+    """Decide every closed period of the attribute sets asked so far; return how many sets.
+
+    Run by the scheduler, so that a period's decision is made soon after it closes rather
+    than by the first query that reaches it (both make the same one).
+    """
+    from services.metrics.analytics.cells import closed_tops
+
+    survey = ctx.definition(survey_id)
+    timeline = ctx.timeline(survey)
+    quarters = sorted({_quarter(w["day"]) for w in timeline.waves.values()})
+    asked = ctx.store.attribute_sets(survey_id)
+    if not asked:
+        return 0
+    answer = ctx.source.summaries(survey_id, group_by="quarter", parts=(Scope().part(survey),))
+    quarters = sorted({g["period"] for g in answer.groups} | set(quarters))
+    tops = closed_tops(timeline, quarters)
+    by_name = {Scope().name: Scope(), "comments": Scope(None, COMMENT_THRESHOLD)}
+    for scope_name, attributes in asked:
+        scope = by_name.get(scope_name) or Scope(scope_name.partition(":")[2])
+        ensure_decisions(ctx, survey, scope, attributes, tops)
+    return len(asked)
+
+
+def _quarter(day) -> str:
+    return period_label(day, "quarter")
