@@ -80,6 +80,8 @@ class MemorySource:
         self.layout = SummaryLayout(survey)
         self.calls = 0
         self.asked: list[tuple] = []  # (group_by, wave, parts) of every summaries read
+        for r in responses:
+            self.day_of(r)
 
     def definition(self, survey_id: int) -> dict:
         return self.survey
@@ -88,8 +90,10 @@ class MemorySource:
         return [self.survey]
 
     def day_of(self, r: dict) -> date:
-        """Return the day a response counts on: its wave's opening day, or its own."""
-        return counted_day(self.survey, r)
+        """Return the day a response counts on: its wave's opening day, or its own (kept
+        on the row as `counted`, for the attacks' atoms)."""
+        r["counted"] = counted_day(self.survey, r)
+        return r["counted"]
 
     def _matching(self, filter, start, end, wave):
         wanted = dict(p.split("=", 1) for p in (filter or "").split(";") if p)

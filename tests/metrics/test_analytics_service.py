@@ -15,10 +15,8 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from services.metrics.analytics import service
-from services.metrics.analytics.atoms import DECISIONS
-from services.metrics.analytics.cells import SHORTCUTS
 from shared.errors import ValidationError
-from tests.metrics.factories import LIKERT_ITEMS, MemorySource, pulse_survey, weekly_responses
+from tests.metrics.factories import LIKERT_ITEMS, analytics, pulse_survey, weekly_responses
 
 START = date(2026, 1, 5)  # a Monday
 
@@ -28,7 +26,7 @@ def source():
     rng = random.Random(42)
     rows = weekly_responses(rng, START, 10, {"Support": 14, "Sales": 9, "Legal": 6},
                             shifts={"Sales": 0.4})
-    return MemorySource(pulse_survey(segments=("department",)), rows)
+    return analytics(pulse_survey(segments=("department",)), rows)
 
 
 def index_scores(raw):
@@ -163,16 +161,16 @@ def test_trend_matches_pymannkendall(source):
     assert answer["sen_slope"] == pytest.approx(reference.slope)
 
 
-def test_trend_reads_the_day_history_once():
-    """Whether the group is hidden all-time comes from the decision its periods share."""
-    DECISIONS.clear()
-    SHORTCUTS.clear()
-    rows = weekly_responses(random.Random(3), START, 10, {"Support": 14, "Sales": 9})
-    fresh = MemorySource(pulse_survey(segments=("department",)), rows)
+def test_trend_lists_only_values_scores_shows():
+    rows = weekly_responses(random.Random(3), START, 10, {"Support": 14, "Sales": 9, "Legal": 3})
+    fresh = analytics(pulse_survey(segments=("department",)), rows)
     answer = service.trend(fresh, survey_id=1, metric="index:ai_trust", period="week",
-                           segment="department=Sales")
-    assert answer["suppressed"] is False and answer["periods"] == 10
-    assert [group_by for group_by, _, _ in fresh.asked].count("day") == 1
+                           segment="department=Support")
+    shown = [row["value"] for row in service.scores(
+        fresh, survey_id=1, metric="index:ai_trust", period="week",
+        segment_by="department")["series"]
+        if row["segment"] == {"department": "Support"} and not row["suppressed"]]
+    assert answer["values"] == shown and answer["periods"] == len(shown)
 
 
 def test_drivers_correlations_and_weights_add_up_to_r_squared(source):
@@ -197,6 +195,8 @@ def test_drivers_correlations_and_weights_add_up_to_r_squared(source):
      "metric"),
     (lambda s: service.scores(s, survey_id=1, metric="median:enps", period="week"), "metric"),
     (lambda s: service.scores(s, survey_id=1, metric="item:enps", period="day"), "period"),
+    (lambda s: service.compare(s, survey_id=1, metric="item:enps", a="period:2026-01-05",
+                               b=""), "a"),
     (lambda s: service.scores(s, survey_id=1, metric="item:enps", period="week",
                               segment_by="team"), "segment_by"),
     (lambda s: service.compare(s, survey_id=1, metric="item:enps", a="period:2026-W99",

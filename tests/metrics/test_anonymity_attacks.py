@@ -18,14 +18,14 @@ import pytest
 from services.metrics.analytics import service
 from shared.errors import ValidationError
 from shared.periods import period_label
-from tests.metrics.factories import MemorySource, answers, pulse_survey, response
+from tests.metrics.factories import analytics, answers, pulse_survey, response
 
 THRESHOLD = 5
 ATTRIBUTES = ("department", "location")
 SEGMENT_BYS = ("", "department", "location", "department,location")
 
 
-def _population(seed: int) -> MemorySource:
+def _population(seed: int) :
     """Twelve weeks of a team with large, small and tiny groups, some of them intermittent."""
     rng = random.Random(seed)
     sizes = {("Support", "Leeds"): 9, ("Support", "York"): 4, ("Sales", "Leeds"): 6,
@@ -38,11 +38,11 @@ def _population(seed: int) -> MemorySource:
                 day = start + timedelta(days=7 * week + rng.randrange(5))
                 rows.append(response(day, {"department": department, "location": location},
                                      answers(rng)))
-    return MemorySource(pulse_survey(threshold=THRESHOLD, segments=ATTRIBUTES), rows)
+    return analytics(pulse_survey(threshold=THRESHOLD, segments=ATTRIBUTES), rows)
 
 
 def _atom(row: dict, granularity: str) -> tuple:
-    return (period_label(row["day"], granularity),
+    return (period_label(row.get("counted", row["day"]), granularity),
             tuple(row["segment"][a] for a in ATTRIBUTES))
 
 
@@ -152,13 +152,14 @@ def test_no_small_group_is_recovered_from_months_quarters_and_totals(seed):
 
 def test_a_quarter_minus_two_visible_months_does_not_give_the_third():
     rng = random.Random(5)
-    rows = [response(date(2026, 7, 1 + i % 28), {"department": "Support"}, answers(rng))
+    # Months of whole ISO weeks: 2026-07 is Jun 29 - Aug 2, 2026-08 is Aug 3 - Aug 30.
+    rows = [response(date(2026, 7, 6 + i % 20), {"department": "Support"}, answers(rng))
             for i in range(20)]
-    rows += [response(date(2026, 8, 1 + i % 28), {"department": "Support"}, answers(rng))
+    rows += [response(date(2026, 8, 3 + i % 20), {"department": "Support"}, answers(rng))
              for i in range(18)]
     rows += [response(date(2026, 9, 3), {"department": "Support"}, answers(rng))
              for _ in range(2)]
-    source = MemorySource(pulse_survey(), rows)
+    source = analytics(pulse_survey(), rows)
     quarter = service.scores(source, survey_id=1, metric="index:ai_trust", period="quarter")
     months = service.scores(source, survey_id=1, metric="index:ai_trust", period="month")
     assert quarter["series"][0]["n"] == 40
@@ -205,12 +206,13 @@ def test_hidden_groups_answer_with_every_number_null():
     assert distribution["a"]["counts"] is None and distribution["b"]["counts"] is None
     drivers = service.drivers(source, survey_id=1, outcome="item:enps", selector=selector)
     assert drivers["suppressed"] and drivers["items"] == [] and drivers["n"] is None
-    trend = service.trend(source, survey_id=1, metric="index:ai_trust", period="week",
-                          segment="department=Ops")
-    assert trend["suppressed"] and trend["values"] == []
+    with pytest.raises(ValidationError) as error:  # no period of Ops is shown
+        service.trend(source, survey_id=1, metric="index:ai_trust", period="week",
+                      segment="department=Ops")
+    assert "3" not in error.value.message + repr(error.value.details)
 
 
-def _comment_population() -> MemorySource:
+def _comment_population() :
     rng = random.Random(9)
     rows = []
     for i, (department, count) in enumerate((("Support", 30), ("Sales", 12), ("Legal", 3))):
@@ -219,7 +221,7 @@ def _comment_population() -> MemorySource:
             a["comment"] = f"{department} comment {j}"
             rows.append(response(date(2026, 3, 2 + j % 5), {"department": department,
                                                            "location": "Leeds"}, a))
-    return MemorySource(pulse_survey(segments=ATTRIBUTES, comment_threshold=10), rows)
+    return analytics(pulse_survey(segments=ATTRIBUTES, comment_threshold=10), rows)
 
 
 def test_comments_of_a_small_group_cannot_be_isolated_by_set_difference():

@@ -29,12 +29,10 @@ import pytest
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
-from services.metrics.analytics.atoms import DECISIONS
-from services.metrics.analytics.cells import SHORTCUTS
 from services.metrics.survey_source import SurveySource
 from shared.errors import Unavailable
 from shared.http import ServiceClient
-from tests.metrics.factories import MemorySource, answers, response
+from tests.metrics.factories import analytics, answers, response
 from tests.metrics.test_anonymity_answers import (
     ATTRIBUTES,
     PERIODS,
@@ -65,11 +63,9 @@ THREE_WEEKS = {"Support": (9, 11, 8), "Sales": (14, 1, 9), "Legal": (14, 6, 11)}
 @pytest.fixture(autouse=True)
 def _fresh_decisions():
     """Each test's survey is survey 1: decisions cached for another test's must not serve."""
-    DECISIONS.clear()
-    SHORTCUTS.clear()
 
 
-def _three_weeks() -> MemorySource:
+def _three_weeks() -> analytics:
     rng = random.Random(5)
     rows = []
     for department, weeks in THREE_WEEKS.items():
@@ -77,7 +73,7 @@ def _three_weeks() -> MemorySource:
             rows += [response(date(2026, 3, 2) + timedelta(days=7 * week + i % 5),
                               {"department": department, "location": "Leeds"}, answers(rng))
                      for i in range(size)]
-    return MemorySource(_survey(), rows)
+    return analytics(_survey(), rows)
 
 
 def _selectors(ask, source) -> list[tuple]:
@@ -148,9 +144,10 @@ def test_a_complementary_cell_shows_no_count_in_comments():
     ask = _service_asker(source)
     week = {row["segment"]["department"] + " " + row["period"]: row["n"] for row in ask(
         "scores", metric=RESPONDENTS, period="week", segment_by="department")["series"]}
-    assert week["Legal 2026-W12"] is None and week["Sales 2026-W11"] is None
+    # W11 Sales (one person) and its complement, W11 Legal (six).
+    assert week["Legal 2026-W11"] is None and week["Sales 2026-W11"] is None
     answer = ask("comments", question="comment",
-                 selector="period:2026-W12;segment:department=Legal")
+                 selector="period:2026-W11;segment:department=Legal")
     assert answer["suppressed"] and answer["n"] is None and answer["comments"] == []
     assert _hidden_by_scores_shown_by_comments(ask, source) == []
     assert _derived(source) == ([], [])
@@ -171,7 +168,7 @@ def test_no_derivation_through_the_gateway_on_responses_imported_into_the_survey
     shown = ask("comments", question="comment", selector="period:2026-W10")
     # W10 Support's 9 respondents are an atom under the threshold: their texts stay in.
     assert shown["n"] == 37 and len(shown["comments"]) == 28
-    selector = "period:2026-W12;segment:department=Legal"
+    selector = "period:2026-W11;segment:department=Legal"
     assert ask("comments", question="comment", selector=selector) == {
         "question": "comment", "selector": selector, "n": None, "comments": [],
         "suppressed": True}
@@ -227,10 +224,13 @@ def test_intersecting_comment_lists_attributes_no_comment_to_a_small_group(
     client = suite.client
     source = _three_weeks()
     ask = _gateway_asker(client, admin_headers, _created(client, admin_headers), source)
-    week, sales = (_shown_comments(ask, s) for s in ("period:2026-W11",
-                                                     "segment:department=Sales"))
-    # Both groups are shown; their one common respondent's comment is in neither.
-    assert week and sales and not week & sales
+    week, support = (_shown_comments(ask, s) for s in ("period:2026-W11",
+                                                       "segment:department=Support"))
+    # W11 holds one Sales respondent, whose comment no list shows (W11 Sales is an atom
+    # of one), and Support's eleven, who are an atom of their own and shown in both.
+    sales_w11 = _comments_of(source, "Sales", 11)
+    assert week and support and not (week | support) & sales_w11
+    assert week & support == _comments_of(source, "Support", 11)
     attributed = _attributions(ask, source)
     assert attributed and min(attributed.values()) >= COMMENT_THRESHOLD
 

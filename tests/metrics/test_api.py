@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import date, timedelta
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from scipy import stats
 
 from services.metrics.analytics import service
-from tests.metrics.factories import MemorySource, answers, pulse_survey, response
+from tests.metrics.factories import analytics, answers, pulse_survey, response
 
 ANALYTICS = ("scores", "compare", "distribution", "changes", "trend", "drivers", "comments")
 
@@ -62,7 +63,7 @@ def loaded(suite, admin_headers):
     imported = client.post(f"/api/v1/surveys/{survey_id}/responses/import", json=body,
                            headers=admin_headers)
     assert imported.status_code == 201, imported.json
-    return survey_id, MemorySource(pulse_survey(segments=("department", "location"), waves=waves),
+    return survey_id, analytics(pulse_survey(segments=("department", "location"), waves=waves),
                                    rows)
 
 
@@ -132,7 +133,8 @@ def test_scores_per_quarter_and_wave_and_several_attributes(suite, admin_headers
 def test_from_and_to_choose_whole_periods(suite, admin_headers, loaded):
     survey_id, memory = loaded
     answer = _get(suite, admin_headers, survey_id, "scores", metric="item:enps", period="month",
-                  **{"from": "2026-07-15", "to": "2026-08-02"})
+                  **{"from": "2026-07-15", "to": "2026-08-05"})
+    # Months are whole ISO weeks: 2026-07 runs from Jun 29 to Aug 2, 2026-08 from Aug 3.
     assert [r["period"] for r in answer.json["series"]] == ["2026-07", "2026-08"]
     july = [a["enps"] for a in memory.raw(period="2026-07")]
     low, _ = stats.t.interval(0.95, len(july) - 1, np.mean(july), stats.sem(july))  # scipy
@@ -150,8 +152,14 @@ def test_comments_only_for_large_enough_groups(suite, admin_headers, loaded):
     assert big.json["n"] == len(memory.raw(department="Support"))
     # Each week Support holds 9 in Leeds and 5 in York: atoms under the comment threshold,
     # so none of their texts leaves (intersecting a week's list with Support's would
-    # otherwise pin them to 9 or 5 people).
-    assert big.json["comments"] == []
+    # otherwise pin them to 9 or 5 people), except in the two waves, whose two weeks of
+    # responses count on their opening day: one atom of 18 or 10 each.
+    sizes = Counter(map(memory._atom, memory.responses))
+    expected = [r["answers"]["comment"] for r in memory.responses
+                if r["segment"]["department"] == "Support" and sizes[memory._atom(r)] >= 10]
+    assert expected and all(r["wave"] for r in memory.responses
+                            if r["answers"]["comment"] in expected)
+    assert sorted(big.json["comments"]) == sorted(expected)
     small = _get(suite, admin_headers, survey_id, "comments", question="comment",
                  selector="period:2026-W23;segment:department=Legal")
     assert small.status_code == 200 and small.json == {

@@ -1,55 +1,85 @@
-"""Breakdowns: which summaries they read, and the suppression decisions they reuse."""
+"""Breakdowns: which summaries they read, and the anonymity decisions they keep."""
 
 from __future__ import annotations
 
 import random
 import threading
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
-from services.metrics.analytics import service
-from services.metrics.analytics.cells import SHORTCUTS
+from services.metrics.analytics import decisions, service
 from services.metrics.survey_source import SurveySource
 from shared.http import ServiceClient
-from tests.metrics.factories import MemorySource, answers, pulse_survey, response, weekly_responses
+from tests.metrics.factories import analytics, answers, pulse_survey, response, weekly_responses
 
 
-def _source(waves=()) -> MemorySource:
+def _source(waves=(), now=None):
     rows = weekly_responses(random.Random(3), date(2026, 1, 5), 8,
                             {"Support": 12, "Sales": 7, "Legal": 2})
-    return MemorySource(pulse_survey(waves=waves), rows)
+    if now is None:
+        return analytics(pulse_survey(waves=waves), rows)
+    return analytics(pulse_survey(waves=waves), rows, now)
 
 
-def test_a_repeated_calendar_breakdown_reads_only_its_own_summaries():
-    SHORTCUTS.clear()
+def _weekly(source):
+    return service.scores(source, survey_id=1, metric="index:ai_trust", period="week",
+                          segment_by="department")
+
+
+def test_a_decided_breakdown_reads_only_its_own_summaries():
     source = _source()
-    first = service.scores(source, survey_id=1, metric="index:ai_trust", period="week",
-                           segment_by="department")
-    assert [a[0] for a in source.asked] == ["week", "day"]
+    first = _weekly(source)
+    assert [a[0] for a in source.asked] == ["week", "bucket"]
     source.asked.clear()
-    again = service.scores(source, survey_id=1, metric="index:ai_trust", period="week",
-                           segment_by="department")
-    assert again == first
+    assert _weekly(source) == first
     assert [a[0] for a in source.asked] == ["week"]
-    # One more response changes the counts: the days are read again and decided afresh.
-    source.responses.append(response(date(2026, 1, 6), {"department": "Legal"},
-                                     answers(random.Random(1))))
+
+
+def test_responses_in_an_open_period_change_nothing_published():
+    # Seen on 2026-02-25: weeks 2 to 8 are closed, week 9 is open.
+    source = _source(now=datetime(2026, 2, 25, 12, tzinfo=UTC))
+    first = _weekly(source)
+    assert {row["period"] for row in first["series"]} == {f"2026-W{w:02d}" for w in range(2, 9)}
+    for _ in range(7):
+        source.responses.append(response(date(2026, 2, 24), {"department": "Legal"},
+                                         answers(random.Random(1))))
     source.asked.clear()
-    service.scores(source, survey_id=1, metric="index:ai_trust", period="week",
-                   segment_by="department")
-    assert [a[0] for a in source.asked] == ["week", "day"]
+    assert _weekly(source) == first
+    assert [a[0] for a in source.asked] == ["week"]  # nothing decided again
 
 
-def test_waves_always_read_the_days_of_every_wave():
-    waves = [{"id": 4, "opens_at": "2026-01-05T00:00:00Z", "closes_at": "2026-01-19T00:00:00Z"}]
-    source = _source(waves)
-    for _ in range(2):
-        source.asked.clear()
-        service.scores(source, survey_id=1, metric="index:ai_trust", period="wave")
-        assert [(a[0], a[1]) for a in source.asked] == [("day", None), ("day", 4)]
+def test_an_import_into_a_closed_period_decides_it_again_and_keeps_what_it_showed():
+    source = _source()
+    first = {(r["period"], r["segment"]["department"]): r for r in _weekly(source)["series"]}
+    for _ in range(9):  # Legal's week 3 grows from 2 to 11
+        source.responses.append(response(date(2026, 1, 13), {"department": "Legal"},
+                                         answers(random.Random(2))))
+    source.asked.clear()
+    again = {(r["period"], r["segment"]["department"]): r for r in _weekly(source)["series"]}
+    assert [a[0] for a in source.asked] == ["week", "bucket"]
+    assert again[("2026-W03", "Legal")]["n"] == 11
+    for key, row in first.items():
+        if not row["suppressed"]:
+            assert not again[key]["suppressed"], key
+    # Other weeks keep their decisions exactly.
+    assert again[("2026-W05", "Sales")] == first[("2026-W05", "Sales")]
+
+
+def test_only_the_closed_periods_of_a_wave_survey_are_listed():
+    waves = [{"id": 4, "opens_at": "2026-01-05T08:00:00Z", "closes_at": "2026-01-19T00:00:00Z"}]
+    source = _source(waves, now=datetime(2026, 1, 15, tzinfo=UTC))
+    # Week 2 holds the wave's opening day and the wave is still open: not closed; week 3
+    # has not ended.
+    weeks = {row["period"] for row in service.scores(
+        source, survey_id=1, metric="index:ai_trust", period="week")["series"]}
+    assert weeks == set()
+    source.now = datetime(2026, 1, 20, tzinfo=UTC)
+    weeks = {row["period"] for row in service.scores(
+        source, survey_id=1, metric="index:ai_trust", period="week")["series"]}
+    assert weeks == {"2026-W02", "2026-W03"}
 
 
 @pytest.mark.parametrize(("call", "parts"), [
@@ -65,7 +95,9 @@ def test_waves_always_read_the_days_of_every_wave():
 def test_each_metric_asks_only_for_the_parts_it_reads(call, parts):
     source = _source()
     call(source)
-    assert {a[2] for a in source.asked} == {parts}
+    # Values read the metric's parts; decisions read counts from one small histogram.
+    asked = {a[2] for a in source.asked}
+    assert parts in asked and asked <= {("hist:preference",), parts}
 
 
 def _survey_service_without_parts() -> Flask:
@@ -102,40 +134,31 @@ def test_a_survey_service_without_parts_is_asked_for_whole_vectors():
         server.server_close()
 
 
-def test_an_attribute_set_with_too_many_atoms_is_hidden_whole_when_anything_in_it_is_small(
-        monkeypatch):
-    from services.metrics.analytics import atoms
-
-    monkeypatch.setattr(atoms, "ATOM_LIMIT", 10)
-    atoms.DECISIONS.clear()
-    SHORTCUTS.clear()
-    small = _source()  # Legal has two a week
-    answer = service.scores(small, survey_id=1, metric="index:ai_trust", period="month",
-                            segment_by="department")
-    assert answer["series"] and all(row["suppressed"] for row in answer["series"])
-    # The totals (fewer atoms) are still decided one by one and shown.
-    totals = service.scores(small, survey_id=1, metric="index:ai_trust", period="month")
-    assert not any(row["suppressed"] for row in totals["series"])
-    large = MemorySource(pulse_survey(), weekly_responses(
-        random.Random(3), date(2026, 1, 5), 8, {"Support": 12, "Sales": 7}))
-    answer = service.scores(large, survey_id=1, metric="index:ai_trust", period="week",
-                            segment_by="department")
-    assert not any(row["suppressed"] for row in answer["series"])
+def _monthly(source):
+    return service.scores(source, survey_id=1, metric="index:ai_trust", period="month",
+                          segment_by="department")["series"]
 
 
-def test_a_breakdown_whose_suppression_cannot_be_settled_is_hidden_whole(monkeypatch):
-    from services.metrics.analytics import atoms
+def test_a_decision_too_large_to_check_shows_only_what_is_already_known(monkeypatch):
+    # A week's three departments are checked; a month's ten unknown weeks are too many.
+    monkeypatch.setattr(decisions, "MAX_UNKNOWN_ATOMS", 5)
+    # Legal has two a week, hidden every week with Sales (7) beside it.
+    series = _monthly(_source())
+    shown = {r["segment"]["department"] for r in series if not r["suppressed"]}
+    # Support's months are sums of its shown weeks; the others' are not.
+    assert shown == {"Support"}
+    monkeypatch.setattr(decisions, "MAX_UNKNOWN_ATOMS", 2500)
+    shown = {r["segment"]["department"] for r in _monthly(_source()) if not r["suppressed"]}
+    assert shown == {"Support", "Sales", "Legal"}
+
+
+def test_a_decision_that_cannot_be_settled_shows_only_what_is_already_known(monkeypatch):
     from shared.anonymity import SuppressionUndecided
 
     def undecided(*args, **kwargs):
         raise SuppressionUndecided("work bound reached")
 
-    monkeypatch.setattr(atoms, "suppress_over_atoms", undecided)
-    atoms.DECISIONS.clear()
-    SHORTCUTS.clear()
-    answer = service.scores(_source(), survey_id=1, metric="index:ai_trust", period="month",
-                            segment_by="department")
-    assert answer["series"] and all(row["suppressed"] and row["n"] is None
-                                    for row in answer["series"])
-    atoms.DECISIONS.clear()
-    SHORTCUTS.clear()
+    monkeypatch.setattr(decisions, "suppress_over_atoms", undecided)
+    series = _monthly(_source())
+    assert series and all(row["suppressed"] for row in series if
+                          row["segment"]["department"] == "Legal")

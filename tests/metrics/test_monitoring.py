@@ -17,7 +17,7 @@ from services.metrics import create_app
 from services.metrics.analytics import service as analytics
 from services.metrics.monitoring import repository, scheduled
 from services.metrics.monitoring import service as monitoring
-from tests.metrics.factories import MemorySource, pulse_survey, weekly_responses
+from tests.metrics.factories import MemoryAnalytics, MemorySource, pulse_survey, weekly_responses
 
 
 class ListedSource(MemorySource):
@@ -27,13 +27,13 @@ class ListedSource(MemorySource):
         return [{"id": 1, "title": "Pulse", "status": "active"}]
 
 
-def _dropping_source() -> ListedSource:
+def _dropping_source() -> MemoryAnalytics:
     rng = random.Random(11)
     rows = weekly_responses(rng, date(2026, 3, 2), 6, {"Support": 40, "Sales": 40})
     # In the last week Support drops sharply, Sales does not.
     rows += weekly_responses(rng, date(2026, 4, 13), 1, {"Support": 40, "Sales": 40},
                              shifts={"Support": -1.5})
-    return ListedSource(pulse_survey(), rows)
+    return MemoryAnalytics(ListedSource(pulse_survey(), rows))
 
 
 @pytest.fixture

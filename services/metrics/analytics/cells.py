@@ -88,7 +88,6 @@ def load_breakdown(ctx: Analytics, survey_id: int, *, granularity: str, attribut
     scope = _scope(count, threshold_key)
     survey = ctx.source.definition(survey_id)
     timeline = ctx.timeline(survey)
-    parts = tuple(dict.fromkeys((*parts, scope.part(survey)))) if parts else ()
     if granularity == ALL_TIME:
         return _all_time(ctx, survey, timeline, scope, attributes, parts)
     survey, groups = ctx.source.groups(survey_id, group_by=granularity, segment_by=attributes,

@@ -38,7 +38,7 @@ def _counted_window(day, wave, start: date | None, end: date | None,
     """
     if start is None and end is None:
         return []
-    return [sa.or_(sa.and_(wave.is_(None), *_window(day, start, end)),
+    return [sa.or_(sa.and_(wave == 0, *_window(day, start, end)),
                    wave.in_(waves_inside or []))]
 
 

@@ -69,8 +69,8 @@ def _inside(days: dict[int, str], start: date | None, end: date | None) -> list[
 
 
 def counted_on_wave_days(rows: list, days: dict[int, str]) -> list[tuple]:
-    """Return bucket rows with a wave's rows moved to the wave's opening day."""
-    return [row if row[1] is None else (days.get(row[1], row[0]), *row[1:]) for row in rows]
+    """Return bucket rows with a wave's rows (wave 0: none) moved to the wave's opening day."""
+    return [(days.get(row[1], row[0]), *row[1:]) if row[1] else row for row in rows]
 
 
 def summaries(*, engine: Engine, survey_id: int, from_: date | None, to: date | None,
