@@ -59,8 +59,9 @@ INTERNAL_TOKEN, LINK_SECRET = "bench-internal-token", "bench-link-secret"
 ADMIN_KEY = "tp_admin_" + "b" * 40
 # Raised from the default 60 a minute per address: every bench client shares 127.0.0.1.
 RATE_LIMIT = "1000000000"
-ANSWERS = {"csat": 4, "ai_disclosure": 5, "empathy_sincere": 3, "answer_trust": 4,
-           "human_access": 2, "resolved": 5, "next_preference": "prefer_human", "nps": 9}
+ANSWERS = {"csat": 4, "effort": 4, "answer_trust": 4, "understood": 3, "empathy_sincere": 3,
+           "human_access": 2, "ai_disclosure": 5, "next_preference": "prefer_human",
+           "recommend": 9}
 SEGMENTS = [{"channel": c, "handled_by": h} for c in ("chat", "voice", "email", "sms", "web")
             for h in ("ai", "human", "hybrid", "ai_escalated")]
 
@@ -108,7 +109,7 @@ def import_rows(n: int) -> list[dict]:
     start = date.today() - timedelta(days=366)
     rows = []
     for i in range(n):
-        answers = {**ANSWERS, "csat": rng.randint(1, 5), "nps": rng.randint(0, 10)}
+        answers = {**ANSWERS, "csat": rng.randint(1, 5), "recommend": rng.randint(0, 10)}
         day = start + timedelta(days=i % 365)
         rows.append({"submitted_at": f"{day.isoformat()}T10:00:00Z",
                      "segment": SEGMENTS[(i // 365) % len(SEGMENTS)], "answers": answers})

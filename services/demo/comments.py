@@ -58,13 +58,13 @@ CUSTOMER_COMMENTS = {
 
 def employee_comment(rng: random.Random, answers: dict) -> str:
     """Return a comment on the theme the employee's answers suggest."""
-    if answers["replacement_worry"] >= 4 or answers["job_security"] <= 2:
+    if answers["job_loss_ai"] >= 4 or answers["job_security"] <= 2:
         theme = "job_security"
-    elif answers["complexity_exhaustion"] >= 4:
+    elif answers["customer_drain"] >= 4:
         theme = "exhaustion"
-    elif answers["workload"] <= 2:
+    elif answers["worn_out"] >= 4:
         theme = "workload"
-    elif answers["monitoring_support"] <= 2:
+    elif answers["monitoring_purpose"] <= 2:
         theme = "monitoring"
     else:
         theme = "positive"
@@ -77,7 +77,7 @@ def customer_comment(rng: random.Random, answers: dict) -> str:
         theme = "empathy"
     elif answers["human_access"] <= 2:
         theme = "human"
-    elif answers["resolved"] <= 2:
+    elif answers["effort"] <= 2:
         theme = "unresolved"
     else:
         theme = "positive"

@@ -7,7 +7,7 @@ from datetime import date
 
 import requests
 
-from services.demo.plan import DemoPlan, SurveyPlan, build_demo
+from services.demo.plan import DemoPlan, LiveWave, SurveyPlan, build_demo
 
 IMPORT_BATCH = 2000
 
@@ -47,7 +47,23 @@ class _Api:
         self.session.close()
 
 
-def _load_survey(api: _Api, survey: SurveyPlan, batch_size: int) -> dict:
+def _open_live_wave(api: _Api, survey_id: int, live: LiveWave, answer: bool) -> dict:
+    """Open this week's wave, invite everyone, and (if `answer`) send the first answers."""
+    wave = api.call("POST", f"/api/v1/surveys/{survey_id}/waves", 201, json=live.wave)
+    made = {"id": wave["id"], "status": wave["status"], "invited": 0, "answered": 0}
+    if wave["status"] != "open":  # a plan made for another day than today
+        return made
+    tokens = api.call("POST", f"/api/v1/waves/{wave['id']}/invitations", 201,
+                      json={"respondents": [{"segment": s} for s in live.invited]})["tokens"]
+    made["invited"] = len(tokens)
+    for invitee, answers in live.answers if answer else ():
+        api.call("POST", "/api/v1/responses", 201,
+                 json={"token": tokens[invitee], "answers": answers})
+        made["answered"] += 1
+    return made
+
+
+def _load_survey(api: _Api, survey: SurveyPlan, batch_size: int, answer_live: bool) -> dict:
     created = api.call("POST", "/api/v1/surveys", 201, json=survey.body)
     survey_id = created["id"]
     waves = [api.call("POST", f"/api/v1/surveys/{survey_id}/waves", 201, json=wave)["id"]
@@ -60,6 +76,8 @@ def _load_survey(api: _Api, survey: SurveyPlan, batch_size: int) -> dict:
         imported += answer.get("imported", len(batch))
     summary = {"id": survey_id, "title": survey.body["title"], "waves": waves,
                "responses": imported}
+    if survey.live is not None:
+        summary["live_wave"] = _open_live_wave(api, survey_id, survey.live, answer_live)
     if survey.invited:
         per_wave = [0] * len(survey.invited)
         opens = [w["opens_at"][:10] for w in survey.waves]
@@ -72,11 +90,14 @@ def _load_survey(api: _Api, survey: SurveyPlan, batch_size: int) -> dict:
 
 def load_demo(*, gateway_url: str, admin_key: str, seed: int = 7, force: bool = False,
               today: date | None = None, batch_size: int = IMPORT_BATCH,
-              timeout: float = 120.0) -> dict:
+              timeout: float = 120.0, answer_live: bool = False) -> dict:
     """Create the demo organisation's surveys, waves and responses through the public API.
 
-    Refuses (raising `DemoError`) when the suite already holds surveys, unless `force`.
-    Returns what was made: each survey's id, waves, response count and response rates.
+    Past waves' responses are imported (a closed wave takes no invitations); this week's
+    wave is opened with an invitation for every employee, and with `answer_live` the
+    first of them answer through their invitations. Refuses (raising `DemoError`) when the
+    suite already holds surveys, unless `force`. Returns what was made: each survey's id,
+    waves, response count, response rates and open wave.
     """
     api = _Api(gateway_url, admin_key, timeout)
     started = time.monotonic()
@@ -86,7 +107,7 @@ def load_demo(*, gateway_url: str, admin_key: str, seed: int = 7, force: bool = 
             raise DemoError("The suite already holds surveys; the demo loads only into an empty "
                             "suite. Use --force (force=True) to add it anyway.")
         plan: DemoPlan = build_demo(seed, today)
-        surveys = {s.name: _load_survey(api, s, batch_size) for s in plan.surveys}
+        surveys = {s.name: _load_survey(api, s, batch_size, answer_live) for s in plan.surveys}
     finally:
         api.close()
     return {"seed": seed, "today": plan.today.isoformat(), "surveys": surveys,

@@ -2,7 +2,7 @@
 
 The shapes follow what published research on AI in customer service reports: about one
 customer in five prefers AI agents (rising from about 13%), about 38% would avoid them,
-about one in five is frustrated by empathy that feels engineered; among employees, worry
+more than one in five finds empathy that feels engineered insincere; among employees, worry
 about job security is the top concern and agents on complex issues report high exhaustion.
 """
 
@@ -24,25 +24,34 @@ RESPONSE_RATE = (0.62, 0.78)  # each wave's response rate is drawn from this ran
 # Latent shifts of each pulse item (0 = the scale's middle; + agrees more). Job security is the
 # lowest-scoring theme once reverse items are turned round: the top concern.
 EMPLOYEE_ITEM_SHIFT = {
+    "ai_confident": 0.25,
+    "ai_right_answers": 0.1,
+    "ai_wary": 0.05,            # agreement with the wariness (reverse-scored in the index)
+    "ai_copilot": 0.3,
     "job_security": -0.55,
-    "replacement_worry": 0.75,   # agreement with the worry (reverse-scored in the indices)
-    "ai_training": 0.15,
+    "job_loss_ai": 0.7,         # agreement with the worry (reverse-scored in the index)
+    "ai_skills": 0.15,
     "role_clarity": 0.05,
     "ai_control": 0.0,
-    "ai_copilot": 0.3,
-    "leadership_openness": 0.05,
-    "monitoring_support": -0.15,
-    "workload": 0.1,
-    "complexity_exhaustion": -0.1,
+    "monitoring_purpose": -0.15,
+    "worn_out": 0.15,
+    "customer_drain": 0.0,
 }
+# Agents on complex cases, whom the AI passes every hard contact, are drained by customers.
 EXHAUSTION_BY_ROLE = {"agent": 0.0, "complex_cases": 1.15, "team_lead": 0.35}
+EXHAUSTION_ITEMS = {"customer_drain": 1.0, "worn_out": 0.5}  # share of the role's shift
 # Readiness items improve over the quarter as AI training rolls out.
-READINESS_GAIN = {"ai_training": 0.45, "role_clarity": 0.3, "ai_control": 0.2}
+READINESS_GAIN = {"ai_skills": 0.45, "role_clarity": 0.3, "ai_control": 0.2}
 
 # One department's wellbeing falls in the last weeks, enough to raise an alert.
 WELLBEING_DROP_DEPARTMENT = "Billing"
-WELLBEING_DROP = {-3: 0.1, -2: 0.3, -1: 1.4}  # wave offset from the end -> latent drop
-WELLBEING_DROP_ITEMS = ("workload", "complexity_exhaustion", "job_security")
+WELLBEING_DROP = {-3: 0.05, -2: 0.2, -1: 1.0}  # wave offset from the end -> latent drop
+WELLBEING_DROP_ITEMS = ("worn_out", "customer_drain")
+
+# This week's wave opens as the demo loads and everyone is invited; the first few answers,
+# under the respondent rate limit, can come in through their invitations at once.
+LIVE_WAVE_DAYS = 5
+LIVE_ANSWERS = 40
 
 # Customers: interactions rated per day, and how they spread over channels and handling.
 CUSTOMER_RESPONSES_PER_DAY = (28, 44)
@@ -59,14 +68,15 @@ AVOID_AI = 0.38
 NO_PREFERENCE = 0.16
 
 # Latent shifts of customer items by handling; empathy is the weak point of AI handling,
-# so that about one customer in five finds it insincere overall.
+# so that somewhat more than one customer in five finds it insincere overall.
 CUSTOMER_ITEM_SHIFT = {
     "csat": {"ai": 0.25, "hybrid": 0.45, "human": 0.6},
-    "ai_disclosure": {"ai": 0.7, "hybrid": 0.4, "human": 0.2},
-    "empathy_sincere": {"ai": 0.15, "hybrid": 0.35, "human": 0.65},
+    "effort": {"ai": 0.3, "hybrid": 0.35, "human": 0.45},
     "answer_trust": {"ai": 0.2, "hybrid": 0.4, "human": 0.55},
+    "understood": {"ai": 0.1, "hybrid": 0.35, "human": 0.6},
+    "empathy_sincere": {"ai": 0.1, "hybrid": 0.3, "human": 0.6},
     "human_access": {"ai": -0.1, "hybrid": 0.4, "human": 0.8},
-    "resolved": {"ai": 0.3, "hybrid": 0.45, "human": 0.55},
+    "ai_disclosure": {"ai": 0.7, "hybrid": 0.3, "human": 0.5},
 }
 
 EMPLOYEE_COMMENT_RATE = 0.25

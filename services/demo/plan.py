@@ -16,11 +16,20 @@ from services.demo.sampling import latent, likert, ordered_choice, scale11, weig
 
 PULSE_SEGMENTS = ["department", "location", "role"]
 CUSTOMER_SEGMENTS = ["channel", "handled_by", "region"]
-TRUST_ITEMS = ("job_security", "replacement_worry", "ai_copilot", "leadership_openness",
-               "monitoring_support")
-READINESS_ITEMS = ("ai_training", "role_clarity", "ai_control")
-WELLBEING_ITEMS = ("workload", "complexity_exhaustion")
-REVERSED = {"replacement_worry", "complexity_exhaustion"}
+TRUST_ITEMS = ("ai_confident", "ai_right_answers", "ai_wary", "ai_copilot", "job_security",
+               "job_loss_ai", "monitoring_purpose")
+READINESS_ITEMS = ("ai_skills", "role_clarity", "ai_control")
+WELLBEING_ITEMS = ("worn_out", "customer_drain")
+REVERSED = {"ai_wary", "job_loss_ai", "worn_out", "customer_drain"}
+
+
+@dataclass
+class LiveWave:
+    """The wave open while the demo loads: who is invited, and who has answered so far."""
+
+    wave: dict
+    invited: list[dict]
+    answers: list[tuple[int, dict]] = field(default_factory=list)  # (invitee, answers)
 
 
 @dataclass
@@ -32,6 +41,7 @@ class SurveyPlan:
     waves: list[dict] = field(default_factory=list)
     responses: list[dict] = field(default_factory=list)
     invited: list[int] = field(default_factory=list)
+    live: LiveWave | None = None
 
 
 @dataclass
@@ -82,10 +92,11 @@ def _roster(rng: random.Random) -> list[Employee]:
 
 def _item_shifts(person: Employee, wave: int) -> dict[str, float]:
     shifts = dict(org.EMPLOYEE_ITEM_SHIFT)
-    progress = wave / (org.WAVES - 1)
+    progress = min(1.0, wave / (org.WAVES - 1))
     for item, gain in org.READINESS_GAIN.items():
         shifts[item] += gain * progress
-    shifts["complexity_exhaustion"] += org.EXHAUSTION_BY_ROLE[person.role]
+    for item, share in org.EXHAUSTION_ITEMS.items():
+        shifts[item] += share * org.EXHAUSTION_BY_ROLE[person.role]
     drop = org.WELLBEING_DROP.get(wave - org.WAVES, 0.0)
     if person.department == org.WELLBEING_DROP_DEPARTMENT and drop:
         for item in org.WELLBEING_DROP_ITEMS:
@@ -103,10 +114,30 @@ def employee_answers(rng: random.Random, person: Employee, wave: int) -> dict:
     for item, trait in traits.items():
         answers[item] = likert(latent(rng, -trait if item in REVERSED else trait, shifts[item]))
     engagement = (person.trust + person.wellbeing) / 2
-    answers["enps"] = scale11(latent(rng, engagement, 0.0, 0.4), centre=6.6, spread=2.0)
+    answers["recommend_workplace"] = scale11(latent(rng, engagement, 0.0, 0.4), centre=6.6,
+                                             spread=2.0)
     if rng.random() < org.EMPLOYEE_COMMENT_RATE:
         answers["comment"] = employee_comment(rng, answers)
     return answers
+
+
+def _segment(person: Employee) -> dict:
+    return {"department": person.department, "location": person.location, "role": person.role}
+
+
+def _window(first: date, days: int) -> dict:
+    return {"opens_at": _iso(datetime.combine(first, time(7), UTC)),
+            "closes_at": _iso(datetime.combine(first + timedelta(days=days - 1), time(19), UTC))}
+
+
+def _live_wave(rng: random.Random, staff: list[Employee], today: date) -> LiveWave:
+    """This week's wave, open from today: everyone invited, a few answers in already."""
+    live = LiveWave(wave={"opens_at": _iso(datetime.combine(today, time(0), UTC)),
+                          "closes_at": _window(today, org.LIVE_WAVE_DAYS)["closes_at"]},
+                    invited=[_segment(person) for person in staff])
+    answered = rng.sample(range(len(staff)), org.LIVE_ANSWERS)
+    live.answers = [(i, employee_answers(rng, staff[i], org.WAVES)) for i in sorted(answered)]
+    return live
 
 
 def _pulse(rng: random.Random, today: date) -> SurveyPlan:
@@ -115,10 +146,7 @@ def _pulse(rng: random.Random, today: date) -> SurveyPlan:
         "template": "ai-trust-pulse", "segments": PULSE_SEGMENTS, "anonymity_threshold": 5})
     staff = _roster(rng)
     for wave, monday in enumerate(wave_weeks(today)):
-        friday = monday + timedelta(days=4)
-        plan.waves.append({
-            "opens_at": _iso(datetime.combine(monday, time(7), UTC)),
-            "closes_at": _iso(datetime.combine(friday, time(19), UTC))})
+        plan.waves.append(_window(monday, 5))
         plan.invited.append(len(staff))
         rate = rng.uniform(*org.RESPONSE_RATE)
         for person in staff:
@@ -128,9 +156,8 @@ def _pulse(rng: random.Random, today: date) -> SurveyPlan:
             plan.responses.append({
                 "submitted_at": _iso(datetime.combine(day, time(rng.randrange(8, 18)),
                                                       UTC)),
-                "segment": {"department": person.department, "location": person.location,
-                            "role": person.role},
-                "answers": employee_answers(rng, person, wave)})
+                "segment": _segment(person), "answers": employee_answers(rng, person, wave)})
+    plan.live = _live_wave(rng, staff, today)
     return plan
 
 
@@ -148,7 +175,7 @@ def customer_answers(rng: random.Random, handled_by: str, progress: float) -> di
     answers = {item: likert(latent(rng, trait, shifts[handled_by]))
                for item, shifts in org.CUSTOMER_ITEM_SHIFT.items()}
     answers["next_preference"] = ordered_choice(rng, trait, preference_shares(progress))
-    answers["nps"] = scale11(latent(rng, trait, 0.0, 0.5), centre=6.8, spread=2.3)
+    answers["recommend"] = scale11(latent(rng, trait, 0.0, 0.5), centre=6.8, spread=2.3)
     if rng.random() < org.CUSTOMER_COMMENT_RATE:
         answers["comment"] = customer_comment(rng, answers)
     return answers

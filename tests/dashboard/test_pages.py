@@ -33,7 +33,8 @@ def test_demo_surveys_show_every_panel_and_the_billing_drop(demo_suite, admin_he
     assert '<option value="month" selected>' in text
     customers_id = demo_suite.demo["surveys"]["customers"]["id"]
     customer = browser_client.get(f"/dashboard/surveys/{customers_id}").get_data(as_text=True)
-    for title in ("Next-time preference", "NPS", "CSAT (share satisfied)", "Prefer AI",
+    for title in ("Next-time preference", "Likelihood to recommend (net score)",
+                  "CSAT (share satisfied)", "Prefer AI",
                   "Avoid AI"):
         assert title in customer
 
@@ -42,9 +43,10 @@ def test_hidden_heatmap_cells_read_fewer_than_n_responses(suite, admin_headers, 
     created = suite.client.post("/api/v1/surveys", headers=admin_headers, json={
         "title": "Small teams", "kind": "employee_pulse", "template": "ai-trust-pulse",
         "segments": ["department"], "anonymity_threshold": 5}).get_json()
-    answers = {"job_security": 3, "replacement_worry": 3, "ai_training": 4, "role_clarity": 4,
-               "ai_control": 3, "ai_copilot": 4, "leadership_openness": 3,
-               "monitoring_support": 3, "workload": 4, "complexity_exhaustion": 2, "enps": 7}
+    answers = {"ai_confident": 3, "ai_right_answers": 3, "ai_wary": 3, "ai_copilot": 4,
+               "job_security": 3, "job_loss_ai": 3, "ai_skills": 4, "role_clarity": 4,
+               "ai_control": 3, "monitoring_purpose": 3, "worn_out": 2, "customer_drain": 2,
+               "recommend_workplace": 7}
     day = (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%dT10:00:00Z")
     rows = [{"submitted_at": day, "segment": {"department": name}, "answers": answers}
             for name, count in (("Large", 12), ("Medium", 9), ("Tiny", 2)) for _ in range(count)]

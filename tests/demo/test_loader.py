@@ -18,6 +18,8 @@ def test_the_demo_loads_in_seconds_and_refuses_a_second_load(suite, admin_header
     assert loaded["surveys"]["customers"]["responses"] == len(plan.survey("customers").responses)
     assert all(0.6 <= rate <= 0.8 for rate in loaded["surveys"]["pulse"]["response_rates"])
     assert loaded["seconds"] < 60
+    live = loaded["surveys"]["pulse"]["live_wave"]
+    assert live["status"] == "open" and live["invited"] == 400 and live["answered"] == 0
     pulse = loaded["surveys"]["pulse"]["id"]
     waves = suite.client.get(f"/api/v1/surveys/{pulse}/scores", headers=admin_headers,
                              query_string={"metric": "index:wellbeing", "period": "wave"})
@@ -37,6 +39,16 @@ def test_the_demo_loads_in_seconds_and_refuses_a_second_load(suite, admin_header
         load_demo(gateway_url=gateway, admin_key=ADMIN_KEY)
     listed = suite.client.get("/api/v1/surveys", headers=admin_headers).get_json()["items"]
     assert len(listed) == 2
+
+
+def test_this_weeks_invitees_can_answer_through_their_invitations(suite, admin_headers):
+    loaded = load_demo(gateway_url=suite.url("gateway"), admin_key=ADMIN_KEY, answer_live=True)
+    live = loaded["surveys"]["pulse"]["live_wave"]
+    assert live["invited"] == 400 and live["answered"] == 40
+    pulse = loaded["surveys"]["pulse"]["id"]
+    waves = suite.client.get(f"/api/v1/surveys/{pulse}/waves", headers=admin_headers,
+                             query_string={"limit": 100}).get_json()["items"]
+    assert [w["status"] for w in waves] == ["closed"] * 12 + ["open"]
 
 
 def test_force_adds_the_demo_beside_existing_surveys(suite, admin_headers):

@@ -104,12 +104,13 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-PULSE_ANSWERS = {"job_security": 4, "replacement_worry": 2, "ai_training": 3, "role_clarity": 4,
-                 "ai_control": 3, "ai_copilot": 5, "leadership_openness": 4,
-                 "monitoring_support": 3, "workload": 4, "complexity_exhaustion": 2, "enps": 8}
-INTERACTION_ANSWERS = {"csat": 5, "ai_disclosure": 4, "empathy_sincere": 3, "answer_trust": 4,
-                       "human_access": 2, "resolved": 5, "next_preference": "prefer_human",
-                       "nps": 9}
+PULSE_ANSWERS = {"ai_confident": 4, "ai_right_answers": 3, "ai_wary": 2, "ai_copilot": 5,
+                 "job_security": 4, "job_loss_ai": 2, "ai_skills": 3, "role_clarity": 4,
+                 "ai_control": 3, "monitoring_purpose": 3, "worn_out": 4, "customer_drain": 2,
+                 "recommend_workplace": 8}
+INTERACTION_ANSWERS = {"csat": 5, "effort": 4, "answer_trust": 4, "understood": 3,
+                       "empathy_sincere": 3, "human_access": 2, "ai_disclosure": 4,
+                       "next_preference": "prefer_human", "recommend": 9}
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ def _count(engine, table: str) -> int:
 
 
 def _answers(i: int) -> dict:
-    return {**PULSE_ANSWERS, "enps": i % 11, "workload": 1 + i % 5}
+    return {**PULSE_ANSWERS, "recommend_workplace": i % 11, "worn_out": 1 + i % 5}
 
 
 def _summaries(client, survey_id: int) -> list:

@@ -37,26 +37,26 @@ def test_form_is_accessible_and_names_the_threshold(client):
 def test_errors_are_shown_beside_each_question_and_answers_kept(client, engine):
     _, token = _token(client)
     form = {k: str(v) for k, v in PULSE_ANSWERS.items()}
-    del form["workload"]
-    form["enps"] = "12"
+    del form["worn_out"]
+    form["recommend_workplace"] = "12"
     form["comment"] = "Keep this <text>"
     response = client.post(f"/s/{token}", data=form)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'role="alert"' in page and "Please check 2 answers" in page
-    assert re.search(r'<fieldset id="q-workload" class="choices invalid" aria-invalid="true" '
-                     r'aria-describedby="err-workload">', page)
-    assert '<p class="error" id="err-enps">' in page
+    assert re.search(r'<fieldset id="q-worn_out" class="choices invalid" aria-invalid="true" '
+                     r'aria-describedby="err-worn_out">', page)
+    assert '<p class="error" id="err-recommend_workplace">' in page
     assert 'value="4" checked' in page  # job_security kept
     assert "Keep this &lt;text&gt;</textarea>" in page
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM responses")).scalar() == 0
-    form["workload"], form["enps"] = "4", "9"
+    form["worn_out"], form["recommend_workplace"] = "4", "9"
     thanks = client.post(f"/s/{token}", data=form)
     assert thanks.status_code == 201 and "Thank you" in thanks.get_data(as_text=True)
     with engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT answers FROM responses")).scalar()
-    assert '"comment": "Keep this <text>"' in stored and '"enps": 9' in stored
+    assert '"comment": "Keep this <text>"' in stored and '"recommend_workplace": 9' in stored
     used = client.get(f"/s/{token}")
     assert used.status_code == 409 and "already been used" in used.get_data(as_text=True)
 

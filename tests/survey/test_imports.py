@@ -39,7 +39,7 @@ def test_json_import_stores_rows_and_their_summaries(client, engine):
 
 def test_one_bad_row_stores_nothing_and_every_bad_row_is_named(client, engine):
     survey = client.survey()
-    bad_answers = {**PULSE_ANSWERS, "enps": 11}
+    bad_answers = {**PULSE_ANSWERS, "recommend_workplace": 11}
     rows = [_row(), {**_row(), "answers": bad_answers}, _row(),
             {"submitted_at": "not a time", "answers": PULSE_ANSWERS},
             {**_row(), "segment": {"salary": "high"}}, {**_row(), "extra": 1},
@@ -48,7 +48,7 @@ def test_one_bad_row_stores_nothing_and_every_bad_row_is_named(client, engine):
                            json={"responses": rows})
     assert response.status_code == 422
     details = response.get_json()["error"]["details"]
-    assert set(details) == {"responses.1.answers.enps", "responses.3.submitted_at",
+    assert set(details) == {"responses.1.answers.recommend_workplace", "responses.3.submitted_at",
                             "responses.4.segment", "responses.5.extra",
                             "responses.6.submitted_at"}
     assert _count(engine, "responses") == 0 and _count(engine, "summary_buckets") == 0
@@ -186,14 +186,14 @@ def test_import_bodies_orjson_refuses_are_read_as_json_reads_them(client):
     survey = client.survey()
     path = f"/api/v1/surveys/{survey['id']}/responses/import"
     row = json.dumps(_row(department="Support"))
-    for odd in ('{"enps": NaN}', '{"enps": 1e400}', '{"enps": 123456789012345678901234567890}'):
+    for odd in ('{"recommend_workplace": NaN}', '{"recommend_workplace": 1e400}', '{"recommend_workplace": 123456789012345678901234567890}'):
         # The odd answer comes last: it wins over the same key given before.
         answers = json.dumps(PULSE_ANSWERS)[:-1] + ", " + odd[1:]
         body = ('{"responses": [' + row + ', {"submitted_at": "2026-03-02T09:30:00Z", '
                 '"answers": ' + answers + "}]}")
         answer = client.post(path, data=body, content_type="application/json")
         assert answer.status_code == 422, (odd, answer.get_json())
-        assert list(answer.get_json()["error"]["details"]) == ["responses.1.answers.enps"]
+        assert list(answer.get_json()["error"]["details"]) == ["responses.1.answers.recommend_workplace"]
     for bad in ("{bad", '{"responses": ' + "[" * 100_000 + "]" * 100_000 + "}", "\xff"):
         answer = client.post(path, data=bad, content_type="application/json")
         assert answer.status_code == 400 and answer.get_json()["error"]["code"] == "bad_request"
@@ -212,13 +212,13 @@ def test_bad_rows_in_later_batches_are_all_named_and_nothing_is_stored(
     path = f"/api/v1/surveys/{survey['id']}/responses/import"
     rows = [_row(department=f"D{i}") for i in range(9)]
     for i in (3, 4, 6, 8):
-        rows[i] = {**rows[i], "answers": {**PULSE_ANSWERS, "enps": 11}}
+        rows[i] = {**rows[i], "answers": {**PULSE_ANSWERS, "recommend_workplace": 11}}
     answer = client.post(path, json={"responses": rows})
     assert answer.status_code == 422
     error = answer.get_json()["error"]
     assert error["message"] == "4 row(s) are not valid (the first 3 are listed); nothing was imported."
-    assert list(error["details"]) == ["responses.3.answers.enps", "responses.4.answers.enps",
-                                      "responses.6.answers.enps"]
+    assert list(error["details"]) == ["responses.3.answers.recommend_workplace", "responses.4.answers.recommend_workplace",
+                                      "responses.6.answers.recommend_workplace"]
     assert _count(engine, "responses") == 0 and _count(engine, "summary_buckets") == 0
     # The same rows made good are stored across the batches, each counted once.
     good = [{**row, "answers": PULSE_ANSWERS} for row in rows]

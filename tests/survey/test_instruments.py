@@ -1,5 +1,8 @@
 """Templates and surveys: definitions validated as a whole, immutable, paginated."""
 
+import json
+from pathlib import Path
+
 from tests.survey.conftest import SurveyClient
 
 
@@ -26,11 +29,62 @@ def test_templates_cover_the_employee_and_customer_instruments(client):
             assert all(types[i]["type"] == "likert5" and types[i]["required"]
                        for i in index["items"])
     reverse = {q["key"] for q in pulse["questions"] if q.get("reverse")}
-    assert reverse == {"replacement_worry", "complexity_exhaustion"}
+    assert reverse == {"ai_wary", "job_loss_ai", "worn_out", "customer_drain"}
     assert {q["type"] for q in pulse["questions"]} == {"likert5", "scale11", "text"}
     preference = next(q for q in interaction["questions"] if q["type"] == "choice")
     assert preference["options"] == ["prefer_ai", "no_preference", "prefer_human", "avoid_ai"]
     assert interaction["segments"] == ["channel", "handled_by", "region"]
+
+
+def test_every_item_and_index_names_its_source(client):
+    for template in client.ok("GET", "/api/v1/templates", 200)["items"]:
+        scored = [q for q in template["questions"] if q["type"] != "text"]
+        assert len(scored) <= 13  # about a minute on a phone
+        for question in scored:
+            source = question["source"]
+            assert source["basis"] in ("adapted", "trustpulse_item"), question["key"]
+            assert source["reference"] and source["licence"], question["key"]
+            if source["basis"] == "adapted":
+                assert source["citation"] and source["original"] and source["adaptation"]
+            else:
+                assert source["reference"].startswith("TrustPulse item")
+        for index in template["indices"]:
+            assert index["source"]["basis"] in ("adapted", "trustpulse_item")
+            assert "reliability" in index["source"] and index["source"]["reference"]
+        texts = json.dumps(template)
+        assert "Maslach" not in texts and "UWES" not in texts  # paid licences: not embedded
+    pulse = client.ok("GET", "/api/v1/templates", 200)["items"][0]
+    by_key = {q["key"]: q for q in pulse["questions"]}
+    assert by_key["ai_copilot"]["source"]["basis"] == "trustpulse_item"
+
+
+def test_a_survey_from_a_template_keeps_its_sources(client):
+    template = client.ok("GET", "/api/v1/templates", 200)["items"][1]
+    survey = client.survey(template="ai-interaction", kind="customer_ai",
+                           segments=["channel", "handled_by"])
+    assert survey["questions"] == template["questions"]
+    assert survey["indices"] == template["indices"]
+    assert client.ok("GET", f"/api/v1/surveys/{survey['id']}", 200)["questions"] == \
+        template["questions"]
+
+
+def test_an_explicit_source_is_validated(client):
+    question = {"key": "trust", "text": "I trust it.", "type": "likert5"}
+    good = client.survey(template=None, kind="customer_ai", questions=[
+        {**question, "source": {"basis": "adapted", "citation": "Someone (2020).",
+                                "original": "I trust the system.", "adaptation": "shorter"}}])
+    assert good["questions"][0]["source"]["basis"] == "adapted"
+    response = client.post("/api/v1/surveys", json={
+        "title": "Bad", "kind": "customer_ai",
+        "questions": [{**question, "source": {"basis": "validated", "colour": "red"}}],
+        "indices": [{"key": "t", "items": ["trust"],
+                     "source": {"basis": "adapted", "reliability": {"statistic": "alpha",
+                                                                    "value": 2}}}]})
+    assert response.status_code == 422
+    details = response.get_json()["error"]["details"]
+    assert set(details) >= {"questions.0.source.basis", "questions.0.source.colour",
+                            "indices.0.source.reliability.statistic",
+                            "indices.0.source.reliability.value"}
 
 
 def test_survey_from_template_has_defaults_and_can_be_read_back(client):
@@ -108,3 +162,39 @@ def test_surveys_list_paginates_with_a_cursor(client):
     assert seen == made
     assert client.get("/api/v1/surveys?limit=0").status_code == 422
     assert client.get("/api/v1/surveys?cursor=abc").status_code == 422
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "instruments.md"
+
+
+def _rows(text: str, heading: str) -> dict[str, str]:
+    """The table under `heading` in the docs, as {first cell's key: whole row}."""
+    section = text[text.index(heading) + len(heading):].split("\n### ")[0].split("\n## ")[0]
+    return {line.split("|")[1].strip().strip("`"): line for line in section.splitlines()
+            if line.startswith("| `")}
+
+
+def test_the_instruments_docs_list_every_item_and_index_with_its_source(client):
+    text = DOCS.read_text(encoding="utf-8")
+    references = text[text.index("## References"):text.index("## Licences")]
+    for template in client.ok("GET", "/api/v1/templates", 200)["items"]:
+        questions = _rows(text, f"### `{template['key']}` questions")
+        assert set(questions) == {q["key"] for q in template["questions"]}
+        for question in template["questions"]:
+            row = questions[question["key"]]
+            assert f"| {question['text']} | {question['type']} |" in row
+            source = question.get("source")
+            if source:
+                label = "adapted" if source["basis"] == "adapted" else "TrustPulse item"
+                assert f"| {label} | {source['reference']} |" in row, row
+                assert source.get("original", "") in row
+        indices = _rows(text, f"### `{template['key']}` indices")
+        assert set(indices) == {i["key"] for i in template["indices"]}
+        for index in template["indices"]:
+            row = indices[index["key"]]
+            assert ", ".join(f"`{k}`" for k in index["items"]) in row
+            assert f"| {index['source']['reference']} |" in row
+        cited = {q["source"]["reference"].removeprefix("TrustPulse item after ")
+                 for q in template["questions"] if q.get("source") and q["source"]["citation"]}
+        assert all(f"({reference})" in references for reference in cited), cited
+    assert "alpha:<index>" in text

@@ -54,14 +54,14 @@ def test_unknown_token_is_404_and_closed_or_future_wave_is_410(client):
 
 def test_invalid_answers_are_named_in_one_422_and_spend_nothing(client):
     _, _, (token,) = _open_pulse(client)
-    answers = {**PULSE_ANSWERS, "job_security": 6, "enps": "8", "workload": True,
+    answers = {**PULSE_ANSWERS, "job_security": 6, "recommend_workplace": "8", "worn_out": True,
                "colour": "red", "comment": "x" * 2001}
-    del answers["ai_training"]
+    del answers["ai_skills"]
     response = client.respond(token, answers)
     assert response.status_code == 422
     details = response.get_json()["error"]["details"]
-    assert set(details) == {"answers.job_security", "answers.enps", "answers.workload",
-                            "answers.colour", "answers.ai_training", "answers.comment"}
+    assert set(details) == {"answers.job_security", "answers.recommend_workplace", "answers.worn_out",
+                            "answers.colour", "answers.ai_skills", "answers.comment"}
     assert details["answers.colour"] == ["Unknown field."]
     assert client.respond(token, PULSE_ANSWERS).status_code == 201
 

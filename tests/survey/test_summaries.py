@@ -72,12 +72,12 @@ def test_comments_are_shuffled_text_of_the_group_only(client):
     assert set(answer) == {"n", "comments"}
     orders = {tuple(client.ok("GET", base, 200)["comments"]) for _ in range(5)}
     assert len(orders) > 1
-    assert client.get(f"/internal/surveys/{survey['id']}/comments?question=enps"
+    assert client.get(f"/internal/surveys/{survey['id']}/comments?question=recommend_workplace"
                       ).status_code == 422
 
 
 answers_strategy = st.fixed_dictionaries(
-    {key: st.integers(0, 10) if key == "enps" else st.integers(1, 5) for key in PULSE_ANSWERS},
+    {key: st.integers(0, 10) if key == "recommend_workplace" else st.integers(1, 5) for key in PULSE_ANSWERS},
     optional={"comment": st.text(max_size=5)})
 # (answers, department, days ago, route: 0 a token's answer else imported, fold after)
 response_strategy = st.tuples(answers_strategy, st.sampled_from(["A", "B", None]),
@@ -132,15 +132,15 @@ def test_stored_summaries_equal_those_of_the_raw_rows(client, engine, monkeypatc
 def test_parts_hold_the_whole_vectors_slots_and_zeros_elsewhere(client):
     survey = client.survey()
     rows = [_row("2026-03-02", department="Support"),
-            _row("2026-03-03", {**PULSE_ANSWERS, "enps": 3, "workload": 1}, department="Sales"),
+            _row("2026-03-03", {**PULSE_ANSWERS, "recommend_workplace": 3, "worn_out": 1}, department="Sales"),
             _row("2026-03-10", {**PULSE_ANSWERS, "ai_control": 5}, department="Support")]
     _import(client, survey["id"], rows)
     base = f"/internal/surveys/{survey['id']}/summaries?group_by=week&segment_by=department"
     whole = client.ok("GET", base, 200)
     assert whole["parts"] is None
     layout = SummaryLayout(whole["survey"])
-    for parts in ("index:ai_trust,hist:enps,moments", "hist:workload", "index:wellbeing",
-                  "moments,index:ai_readiness", "hist:enps,hist:job_security"):
+    for parts in ("index:ai_trust,hist:recommend_workplace,moments", "hist:worn_out", "index:wellbeing",
+                  "moments,index:ai_readiness", "hist:recommend_workplace,hist:job_security"):
         answer = client.ok("GET", f"{base}&parts={parts}", 200)
         assert answer["parts"] == parts.split(",")
         slots = set()
@@ -157,20 +157,20 @@ def test_parts_hold_the_whole_vectors_slots_and_zeros_elsewhere(client):
             assert all(got["vector"][i] == 0 for i in range(layout.size) if i not in slots)
             assert any(got["vector"][i] for i in slots)
     # Decoded, the asked-for part equals the whole vector's.
-    answer = client.ok("GET", f"{base}&parts=index:ai_trust,hist:enps,moments", 200)
+    answer = client.ok("GET", f"{base}&parts=index:ai_trust,hist:recommend_workplace,moments", 200)
     for got, full in zip(answer["groups"], whole["groups"]):
         part, every = layout.decode(got["n"], got["vector"]), layout.decode(full["n"], full["vector"])
         assert part.index_hist["ai_trust"] == every.index_hist["ai_trust"]
-        assert part.hist["enps"] == every.hist["enps"]
+        assert part.hist["recommend_workplace"] == every.hist["recommend_workplace"]
         assert (part.sums, part.cross) == (every.sums, every.cross)
-        assert part.hist["workload"] != every.hist["workload"]
+        assert part.hist["worn_out"] != every.hist["worn_out"]
 
 
 def test_parts_are_validated(client):
     survey = client.survey()
     base = f"/internal/surveys/{survey['id']}/summaries?parts="
-    for parts in ("hist:nope", "index:enps", "hist:comment", "moments,moments", "", "sums",
-                  "hist:enps,,moments"):
+    for parts in ("hist:nope", "index:recommend_workplace", "hist:comment", "moments,moments", "", "sums",
+                  "hist:recommend_workplace,,moments"):
         response = client.get(base + parts)
         assert response.status_code == 422, parts
         assert "parts" in response.get_json()["error"]["details"], parts
@@ -184,7 +184,7 @@ def test_revision_is_the_surveys_response_count_whatever_the_query(client):
     _import(client, survey["id"], [_row("2026-03-02", department="Support", location="Leeds"),
                                    _row("2026-03-03", department="Sales", location="York"),
                                    _row("2026-04-01", department="Support", location="Leeds")])
-    for query in ("", "?group_by=day&segment_by=department&parts=hist:enps", "?group_by=wave",
+    for query in ("", "?group_by=day&segment_by=department&parts=hist:recommend_workplace", "?group_by=wave",
                   "?filter=department=Sales", "?from=2026-04-01", "?wave=99",
                   "?from=1970-01-01&to=1970-01-01"):
         assert client.ok("GET", base + query, 200)["revision"] == 3, query

@@ -9,15 +9,13 @@ import numpy as np
 
 from services.survey.tables import buckets, segment_combos
 from shared.summaries import SummaryLayout, vector_to_bytes
+from tests.survey.conftest import PULSE_ANSWERS
 
 
 def test_a_year_of_daily_buckets_merges_into_weeks(client, engine):
     survey = client.survey()
     layout = SummaryLayout(survey)
-    one = layout.encode({"job_security": 4, "replacement_worry": 2, "ai_training": 3,
-                         "role_clarity": 4, "ai_control": 3, "ai_copilot": 5,
-                         "leadership_openness": 4, "monitoring_support": 3, "workload": 4,
-                         "complexity_exhaustion": 2, "enps": 8})
+    one = layout.encode(PULSE_ANSWERS)
     combos = [{"department": f"D{i % 5}", "location": f"L{i // 5}"} for i in range(20)]
     with engine.begin() as conn:
         conn.execute(segment_combos.insert(), [

@@ -178,8 +178,9 @@ def survey(survey_id: int):
         if preference:
             customer.append(panels.preference_panel(api, survey_id, preference["key"], choice))
         if outcome:
-            customer.append(panels.trend_panel(api, survey_id, f"nps:{outcome['key']}", "NPS",
-                                               choice, lo=-100, hi=100))
+            customer.append(panels.trend_panel(api, survey_id, f"nps:{outcome['key']}",
+                                               "Likelihood to recommend (net score)", choice,
+                                               lo=-100, hi=100))
         csat = _question(definition, kind="likert5", key="csat")
         if csat:
             customer.append(panels.trend_panel(api, survey_id, f"top2:{csat['key']}",

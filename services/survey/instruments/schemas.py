@@ -15,6 +15,38 @@ KINDS = ("employee_pulse", "customer_ai")
 MIN_THRESHOLD = 3
 
 
+TEXT = validate.Length(min=1, max=1000)
+
+
+class ReliabilitySchema(BaseSchema):
+    """The internal consistency a published source reports for the scale an index draws on."""
+
+    statistic = fields.String(required=True, validate=validate.OneOf(("cronbach_alpha",
+                                                                      "mcdonald_omega")))
+    value = fields.Float(allow_none=True, validate=validate.Range(min=-1, max=1))
+    items = fields.Integer(validate=validate.Range(min=1, max=500))
+    statement = fields.String(validate=TEXT)
+
+
+class SourceSchema(BaseSchema):
+    """Where a question comes from: a published instrument it adapts, or TrustPulse's own."""
+
+    basis = fields.String(required=True, validate=validate.OneOf(("adapted", "trustpulse_item")))
+    reference = fields.String(validate=validate.Length(min=1, max=200))
+    citation = fields.String(allow_none=True, validate=TEXT)
+    item = fields.String(validate=TEXT)
+    original = fields.String(validate=TEXT)
+    adaptation = fields.String(validate=TEXT)
+    licence = fields.String(validate=TEXT)
+    note = fields.String(validate=TEXT)
+
+
+class IndexSourceSchema(SourceSchema):
+    """Where an index comes from, and the reliability its source reports (null if none)."""
+
+    reliability = fields.Nested(ReliabilitySchema, allow_none=True)
+
+
 class QuestionSchema(BaseSchema):
     """One question of an instrument."""
 
@@ -27,6 +59,7 @@ class QuestionSchema(BaseSchema):
     options = fields.List(fields.String(validate=SLUG), validate=validate.Length(min=2, max=20))
     option_labels = fields.Dict(keys=fields.String(), values=fields.String(
         validate=validate.Length(min=1, max=200)))
+    source = fields.Nested(SourceSchema)
 
     @ma.validates_schema
     def _check_type_rules(self, data, **kwargs):
@@ -63,6 +96,7 @@ class IndexSchema(BaseSchema):
     key = fields.String(required=True, validate=SLUG)
     title = fields.String(validate=validate.Length(min=1, max=200))
     items = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=50))
+    source = fields.Nested(IndexSourceSchema)
 
     @ma.post_load
     def _fill_title(self, data, **kwargs):
