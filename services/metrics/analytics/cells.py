@@ -24,7 +24,7 @@ from services.metrics.analytics.publication import (
 )
 from services.metrics.analytics.selectors import ALL_TIME, Selector
 from services.metrics.analytics.timeline import Timeline
-from shared.periods import child_periods, granularity_of, period_sort_key
+from shared.periods import granularity_of, period_sort_key
 from shared.summaries import Summary, SummaryLayout
 
 
@@ -123,9 +123,7 @@ def closed_tops(timeline: Timeline, quarters: list[str]) -> list[str]:
         if timeline.is_closed(label):
             tops.append(label)
             return
-        below = timeline.children(label) if granularity_of(label) == "week" \
-            else child_periods(label)
-        for child in below:
+        for child in timeline.children(label):
             visit(child)
 
     for quarter in quarters:
