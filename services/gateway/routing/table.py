@@ -77,6 +77,7 @@ ROUTES: tuple[Route, ...] = (
     _analytics("comments"),
     _analytics("snapshots"),
     Route("GET", "/api/v1/alerts", "metrics", READERS),
+    Route("GET", "/api/v1/alerts/deliveries", "metrics", ADMIN),
 )
 
 

@@ -32,6 +32,7 @@ from services.survey.responses.service import EMPLOYEE, answers_schema_of, combo
 from services.survey.waves.service import survey_waves
 from shared.db import write_transaction
 from shared.errors import ValidationError
+from shared.observability import RESPONSES_STORED
 from shared.summaries import VECTOR_DTYPE
 
 MAX_REPORTED_ROWS = 100
@@ -294,6 +295,7 @@ def import_responses(*, engine: Engine, survey_id: int, rows: list, label: str) 
                 repository.insert_responses(conn, stored)
                 repository.merge_into_buckets(conn, survey_id=survey_id,
                                               entries=batches.entries())
+            RESPONSES_STORED.labels("import").inc(len(rows))
             return len(rows)
         except IntegrityError:
             # Another writer made one of our new buckets meanwhile: nothing was kept; redo.
