@@ -1,4 +1,5 @@
-"""The `trustpulse` command: `up [--demo]`, `migrate`, `demo`, and `serve SERVICE` (containers)."""
+"""The `trustpulse` command: `up [--demo]`, `migrate`, `demo`, `serve SERVICE` (containers), and
+`import --survey ID FILE` (into a running suite)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from services.importer import add_import_command
 from services.supervisor import StartupError, Supervisor, gunicorn_command, http_session
 from services.supervisor import port_problem as find_port_problem
 from shared.observability import multiprocess_environment
@@ -270,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run one service in the foreground")
     serve.add_argument("service", choices=SERVICES)
     serve.set_defaults(run=command_serve)
+    add_import_command(commands)
     return parser
 
 

@@ -304,6 +304,30 @@ def import_responses(*, engine: Engine, survey_id: int, rows: list, label: str) 
     return 0
 
 
+def problems(*, engine: Engine, survey: dict, rows: list, label: str, start: int = 0,
+             bad_rows: int = 0, errors: dict | None = None) -> tuple[int, dict]:
+    """Return (bad row count, errors) of the rows from `start` on, added to those given."""
+    errors = dict(errors or {})
+    for first in range(start, len(rows), CHUNK_ROWS):
+        _, _, more, more_errors = validate_rows(
+            engine=engine, survey=survey, label=label, first=first,
+            rows=rows[first:first + CHUNK_ROWS], reported=bad_rows)
+        bad_rows += more
+        errors.update(more_errors)
+    return bad_rows, errors
+
+
+def check_rows(*, engine: Engine, survey_id: int, rows: list, label: str) -> int:
+    """Check imported rows as `import_responses` does, storing nothing; return how many."""
+    survey = get_survey(engine=engine, survey_id=survey_id)
+    if not rows:
+        raise ValidationError("Nothing to import.", {label: ["Give at least one response."]})
+    bad_rows, errors = problems(engine=engine, survey=survey, rows=rows, label=label)
+    if bad_rows:
+        raise _invalid(bad_rows, errors)
+    return len(rows)
+
+
 class _Batches:
     """The import's rows, validated batch by batch: iterating yields each batch's rows to
     store (tuples in `repository.RESPONSE_COLUMNS` order, answers as dicts), and adds
@@ -330,13 +354,9 @@ class _Batches:
 
     def _every_problem(self, first: int, bad_rows: int, errors: dict) -> ValidationError:
         """Return the 422 of these problems and those of the rows from `first` on."""
-        for start in range(first, len(self.rows), CHUNK_ROWS):
-            _, _, more, more_errors = validate_rows(
-                engine=self.engine, survey=self.survey, label=self.label, first=start,
-                rows=self.rows[start:start + CHUNK_ROWS], reported=bad_rows)
-            bad_rows += more
-            errors.update(more_errors)
-        return _invalid(bad_rows, errors)
+        return _invalid(*problems(engine=self.engine, survey=self.survey, rows=self.rows,
+                                  label=self.label, start=first, bad_rows=bad_rows,
+                                  errors=errors))
 
     def _stored(self, clean: list[dict], columns: dict | None) -> list[tuple]:
         survey_id = self.survey["id"]
