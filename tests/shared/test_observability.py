@@ -256,9 +256,38 @@ def _wait_ready(url: str, process: subprocess.Popen) -> None:
     while time.monotonic() < deadline:
         assert process.poll() is None, "the service exited"
         try:
-            if requests.get(url + "/readyz", timeout=2).status_code == 200:
+            if requests.get(url + "/readyz", timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a worker still booting
             pass
         time.sleep(0.2)
     raise AssertionError("not ready")
+
+
+def test_up_gives_each_service_its_own_metrics(settings_factory):
+    """`trustpulse up` (about 10 s): survey's scrape counts survey's requests only."""
+    import json
+
+    from tests.test_cli import Running
+
+    settings = settings_factory()
+    ports = free_ports(3)
+    running = Running({**cli_environment(settings, ports), "TRUSTPULSE_METRICS_TOKEN": "m" * 40})
+    try:
+        running.wait_for("Press Ctrl-C to stop.")
+        token = json.loads((settings.data_dir / "secrets.json").read_text())[
+            "TRUSTPULSE_INTERNAL_TOKEN"]
+        survey = requests.get(f"http://127.0.0.1:{ports[1]}/metrics", timeout=5,
+                              headers={"X-Internal-Token": token}).text
+        gateway = requests.get(f"http://127.0.0.1:{ports[0]}/metrics", timeout=5,
+                               headers={"Authorization": "Bearer " + "m" * 40}).text
+    finally:
+        assert running.terminate() == 0
+    assert total(survey, "trustpulse_http_requests_total", route="/readyz") >= 1
+    assert {s for s in ("gateway", "metrics") if samples(
+        survey, "trustpulse_http_requests_total", service=s)} == set()
+    # The gateway's readiness asks survey and metrics: its backend calls are its own.
+    assert total(gateway, "trustpulse_backend_request_duration_seconds_count",
+                 backend="survey") >= 1
+    for service in ("gateway", "survey", "metrics"):
+        assert list((settings.data_dir / "prometheus" / service).glob("*.db"))
