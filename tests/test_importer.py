@@ -109,6 +109,11 @@ def test_a_json_list_is_imported(suite, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TRUSTPULSE_API_KEY", "tp_wrong")
     assert cli.main(["import", "--survey", str(survey_id), str(path)]) == 1
     assert "401" in capsys.readouterr().err
+    monkeypatch.setenv("TRUSTPULSE_API_KEY", ADMIN_KEY)
+    columns = tmp_path / "columns.csv"
+    columns.write_text("submitted_at,salary\n2026-02-02T10:00:00Z,high\n")
+    assert cli.main(["import", "--survey", str(survey_id), str(columns)]) == 1
+    assert "Unknown column 'salary'" in capsys.readouterr().err
 
 
 def test_a_file_over_one_request_goes_in_batches_and_says_where_it_stopped(suite, tmp_path):

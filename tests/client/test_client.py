@@ -138,6 +138,10 @@ def test_waves_invitations_links_and_keys(client):
     tokens = client.create_invitations(wave["id"], respondents=[{"segment": {}}] * 2)
     assert len(tokens) == 2
     assert client.submit_response(token=tokens[0], answers=PULSE_ANSWERS)["id"] > 0
+    header = "submitted_at," + ",".join([*PULSE_ANSWERS, "comment"])
+    line = "2026-02-02T10:00:00Z," + ",".join([*map(str, PULSE_ANSWERS.values()), "très bien"])
+    assert client.import_responses(survey["id"], csv=f"{header}\n{line}\n",
+                                   dry_run=True) == {"imported": 0, "valid": 1}
     scheduled = client.schedule(survey["id"], every_days=14, open_days=5,
                                 starts_at=now + timedelta(days=30))
     assert scheduled["every_days"] == 14

@@ -136,6 +136,8 @@ class Client:
         if responses is not None:
             return self.http.request("POST", path, params=params, json={"responses": responses})
         body = Path(csv).read_bytes() if isinstance(csv, Path) else csv
+        if isinstance(body, str):
+            body = body.encode("utf-8")  # requests would send text as Latin-1
         return self.http.request("POST", path, params=params, data=body,
                                  headers={"Content-Type": "text/csv"})
 
