@@ -16,8 +16,9 @@ $(RUN_STAMP): pyproject.toml | $(VENV)/bin/python
 	$(BIN)/pip install -q -e .
 	touch $(RUN_STAMP)
 
-$(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(BIN)/pip install -q -e '.[test]'
+# The tests drive the Python client (clients/python) against a live suite.
+$(TEST_STAMP): pyproject.toml clients/python/pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[test]' -e clients/python
 	touch $(RUN_STAMP) $(TEST_STAMP)
 
 install: $(RUN_STAMP)
@@ -29,7 +30,7 @@ test: $(TEST_STAMP)
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check services shared tests bench
+	$(BIN)/ruff check services shared tests bench clients
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m bench

@@ -1,4 +1,5 @@
-"""The `trustpulse` command: `up [--demo]`, `migrate`, `demo`, and `serve SERVICE` (containers)."""
+"""The `trustpulse` command: `up [--demo]`, `migrate`, `demo`, `serve SERVICE` (containers), and
+`import --survey ID FILE` (into a running suite)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from services.importer import add_import_command
 from services.supervisor import StartupError, Supervisor, gunicorn_command, http_session
 from services.supervisor import port_problem as find_port_problem
+from shared.observability import multiprocess_environment
 from shared.settings import SERVICES, Settings, SettingsError
 
 SECRET_VARIABLES = ("TRUSTPULSE_INTERNAL_TOKEN", "TRUSTPULSE_SECRET_KEY", "TRUSTPULSE_LINK_SECRET")
@@ -180,7 +183,11 @@ def command_up(args) -> int:
     try:
         for service in START_ORDER:
             port = getattr(settings, f"{service}_port")
-            supervisor.start(service, settings.host, port, f"http://{local_host}:{port}")
+            # Each service's gunicorn workers share one directory of Prometheus values.
+            metrics_env = multiprocess_environment(env, settings.data_dir, service,
+                                                   shared_parent=True)
+            supervisor.start(service, settings.host, port, f"http://{local_host}:{port}",
+                             env={**env, **metrics_env})
         supervisor.wait_ready(READY_TIMEOUT)
         url = _public_url(settings)
         print(f"TrustPulse is up.\n  Gateway:   {url}\n  API docs:  {url}/api/docs\n"
@@ -241,6 +248,8 @@ def command_serve(args) -> int:
                   "and delete the file. To choose the first admin key instead, set "
                   "TRUSTPULSE_ADMIN_KEY.", flush=True)
     port = getattr(settings, f"{args.service}_port")
+    os.environ.update(multiprocess_environment(os.environ, settings.data_dir, args.service,
+                                               shared_parent=False))
     command = gunicorn_command(args.service, settings.host, port, workers=None)
     os.execv(command[0], command)
     return 0  # not reached
@@ -263,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run one service in the foreground")
     serve.add_argument("service", choices=SERVICES)
     serve.set_defaults(run=command_serve)
+    add_import_command(commands)
     return parser
 
 

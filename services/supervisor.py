@@ -86,13 +86,16 @@ class Supervisor:
         self.children: list[Child] = []
         self.stopping = threading.Event()
 
-    def start(self, service: str, host: str, port: int, url: str) -> None:
-        """Start one service's gunicorn, its output going to `<log_dir>/<service>.log`."""
+    def start(self, service: str, host: str, port: int, url: str,
+              env: dict[str, str] | None = None) -> None:
+        """Start one service's gunicorn (in `env`, else the supervisor's), logging to
+        `<log_dir>/<service>.log`."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"{service}.log"
         with open(log_path, "ab") as log:
             # Own session: a Ctrl-C reaches only us, and we stop the children in order.
-            process = subprocess.Popen(gunicorn_command(service, host, port), env=self.env,
+            process = subprocess.Popen(gunicorn_command(service, host, port),
+                                       env=self.env if env is None else env,
                                        stdout=log, stderr=subprocess.STDOUT,
                                        stdin=subprocess.DEVNULL, start_new_session=True)
         self.children.append(Child(service, url, process, log_path))

@@ -16,6 +16,7 @@ from shared.db import database_ready
 from shared.errors import ErrorSchema, NotFound, error_response, register_error_handlers
 from shared.http import INTERNAL_TOKEN_HEADER
 from shared.logs import configure_logging, init_access_log
+from shared.observability import init_metrics, register_metrics_endpoint
 from shared.requestid import init_request_id
 from shared.settings import Settings
 
@@ -45,8 +46,12 @@ class TrustPulseApi(Api):
 
 
 def build_app(import_name: str, service: str, settings: Settings, *,
-              version: str = "0.1.0", max_body: int = MAX_BODY_BYTES) -> tuple[Flask, Api]:
-    """Return a Flask app and its flask-smorest `Api` configured the TrustPulse way."""
+              version: str = "0.1.0", max_body: int = MAX_BODY_BYTES,
+              metrics_allowed: Callable[[], bool] | None = None) -> tuple[Flask, Api]:
+    """Return a Flask app and its flask-smorest `Api` configured the TrustPulse way.
+
+    `/metrics` answers internal callers, or those `metrics_allowed` admits instead.
+    """
     app = Flask(import_name)
     app.url_map.converters["int"] = IdConverter
     app.config.update(
@@ -64,22 +69,31 @@ def build_app(import_name: str, service: str, settings: Settings, *,
     configure_logging(service, settings.log_level)
     init_request_id(app)
     init_access_log(app)
+    init_metrics(app, service)
     api = TrustPulseApi(app, spec_kwargs={
         "info": {"description": f"TrustPulse {service} service."}})
     api.register_converter(IdConverter, integerconverter2paramschema)
     # After Api(): ours must win over flask-smorest's own HTTPException handler.
     register_error_handlers(app)
     register_openapi_document(app, api)
+    register_metrics_endpoint(app, metrics_allowed or internal_caller)
     return app, api
+
+
+def internal_caller() -> bool:
+    """Return whether the current request presents the shared internal token."""
+    from flask import current_app
+
+    expected = current_app.config["TRUSTPULSE_SETTINGS"].internal_token
+    given = request.headers.get(INTERNAL_TOKEN_HEADER, "")
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
 
 
 def register_openapi_document(app: Flask, api: Api) -> None:
     """Serve the service's OpenAPI document at `GET /openapi.json` to internal callers only."""
     @app.get("/openapi.json")
     def openapi_document():
-        expected = app.config["TRUSTPULSE_SETTINGS"].internal_token
-        given = request.headers.get(INTERNAL_TOKEN_HEADER, "")
-        if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        if not internal_caller():
             raise NotFound("No such resource.")
         return jsonify(api.spec.to_dict())
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from shared.errors import Unavailable
+from shared.observability import observe_backend_call
 from shared.requestid import HEADER as REQUEST_ID_HEADER
 from shared.requestid import current_request_id
 
@@ -66,12 +68,20 @@ class ServiceClient:
         if method.upper() not in IDEMPOTENT_METHODS:
             # Following a 307/308 would send the body again, to wherever it points.
             kwargs.setdefault("allow_redirects", False)
+        started = time.perf_counter()
         try:
-            return self.session.request(method, self.base_url + path, headers=headers, **kwargs)
+            response = self.session.request(method, self.base_url + path, headers=headers,
+                                            **kwargs)
         except (requests.ConnectionError, requests.Timeout) as exc:
+            observe_backend_call(self.name, method, time.perf_counter() - started,
+                                 failure="timeout" if isinstance(exc, requests.Timeout)
+                                 else "connection")
             log.warning("%s unavailable: %s", self.name, type(exc).__name__)
             raise Unavailable(f"The {self.name} service is unavailable.",
                               {"service": self.name}) from None
+        observe_backend_call(self.name, method, time.perf_counter() - started,
+                             status=response.status_code)
+        return response
 
     def get(self, path: str, **kwargs) -> requests.Response:
         return self.request("GET", path, **kwargs)

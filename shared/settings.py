@@ -46,6 +46,16 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    raw = env.get(name) or choices[0]
+    if raw not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
+WEBHOOK_FORMATS = ("json", "slack", "teams")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a TrustPulse process can be told from outside."""
@@ -71,6 +81,9 @@ class Settings:
     log_level: str = "INFO"
     scheduler_enabled: bool = True
     alert_webhook_url: str | None = None
+    alert_webhook_secret: str = ""
+    alert_webhook_format: str = "json"
+    metrics_token: str | None = None
     db_pool_size: int = 8
     extra: dict = field(default_factory=dict)
 
@@ -103,6 +116,10 @@ class Settings:
             log_level=env.get("TRUSTPULSE_LOG_LEVEL", "INFO").upper(),
             scheduler_enabled=_bool(env, "TRUSTPULSE_SCHEDULER", True),
             alert_webhook_url=env.get("TRUSTPULSE_ALERT_WEBHOOK_URL") or None,
+            alert_webhook_secret=env.get("TRUSTPULSE_ALERT_WEBHOOK_SECRET", ""),
+            alert_webhook_format=_choice(env, "TRUSTPULSE_ALERT_WEBHOOK_FORMAT",
+                                         WEBHOOK_FORMATS),
+            metrics_token=env.get("TRUSTPULSE_METRICS_TOKEN") or None,
             db_pool_size=_int(env, "TRUSTPULSE_DB_POOL_SIZE", 8),
         )
         return replace(settings, **overrides).checked()
@@ -122,6 +139,10 @@ class Settings:
                 # A process-local random secret: safe, but not shared between processes;
                 # `trustpulse up` generates one and hands it to every child.
                 filled[attr] = secrets.token_urlsafe(32)
+        if self.env == "production" and self.alert_webhook_url and not self.alert_webhook_secret:
+            # Receivers could not tell our alerts from anyone's.
+            raise SettingsError("TRUSTPULSE_ALERT_WEBHOOK_SECRET must be set in production "
+                                "when TRUSTPULSE_ALERT_WEBHOOK_URL is")
         return replace(self, **filled) if filled else self
 
     def url_of(self, service: str) -> str:

@@ -15,6 +15,9 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SETTINGS_VARIABLES = set(re.findall(r'"(TRUSTPULSE_[A-Z_]+)"',
                                     (ROOT / "shared" / "settings.py").read_text()))
 COMPOSE_ONLY = {"POSTGRES_PASSWORD"}
+# Read by the command line (`trustpulse import`), not by the services.
+CLIENT_VARIABLES = set(re.findall(r'"(TRUSTPULSE_[A-Z_]+)"',
+                                  (ROOT / "services" / "importer.py").read_text()))
 DEFAULTS = Settings()
 
 
@@ -22,8 +25,8 @@ def _port_of(service: str) -> int:
     return getattr(DEFAULTS, f"{service}_port")
 
 
-def test_the_services_are_postgres_and_each_trustpulse_service():
-    assert set(COMPOSE["services"]) == {"postgres", *SERVICES}
+def test_the_services_are_postgres_each_trustpulse_service_and_optional_prometheus():
+    assert set(COMPOSE["services"]) == {"postgres", *SERVICES, "prometheus"}
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts["trustpulse"] == "services.cli:main"
     for service in SERVICES:
@@ -76,4 +79,49 @@ def test_every_variable_named_is_a_setting():
 def test_env_example_documents_every_setting_and_nothing_else():
     text = (ROOT / ".env.example").read_text()
     documented = set(re.findall(r"^([A-Z_]+)=", text, re.MULTILINE))
-    assert documented == SETTINGS_VARIABLES | COMPOSE_ONLY
+    assert documented == SETTINGS_VARIABLES | COMPOSE_ONLY | CLIENT_VARIABLES
+
+
+PROMETHEUS_DIR = ROOT / "docs" / "prometheus"
+
+
+def test_prometheus_is_optional_and_scrapes_every_service_with_its_token():
+    prometheus = COMPOSE["services"]["prometheus"]
+    assert prometheus["profiles"] == ["monitoring"]
+    assert ":" in prometheus["image"] and not prometheus["image"].endswith(":latest")
+    assert all(port.startswith("127.0.0.1:") for port in prometheus["ports"])
+    mounted = {volume.split(":")[0] for volume in prometheus["volumes"]}
+    assert {"./docs/prometheus/prometheus.yml", "./docs/prometheus/alerts.yml"} <= mounted
+    secrets = COMPOSE["secrets"]
+    assert secrets["trustpulse-internal-token"]["environment"] == "TRUSTPULSE_INTERNAL_TOKEN"
+    assert secrets["trustpulse-metrics-token"]["environment"] == "TRUSTPULSE_METRICS_TOKEN"
+    assert set(prometheus["secrets"]) == set(secrets)
+    assert "TRUSTPULSE_METRICS_TOKEN" in COMPOSE["services"]["gateway"]["environment"]
+
+    config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    gateway, backends = jobs["trustpulse-gateway"], jobs["trustpulse-backends"]
+    assert gateway["static_configs"][0]["targets"] == [f"gateway:{_port_of('gateway')}"]
+    assert gateway["authorization"]["credentials_file"] == "/run/secrets/trustpulse-metrics-token"
+    assert sorted(backends["static_configs"][0]["targets"]) == [
+        f"metrics:{_port_of('metrics')}", f"survey:{_port_of('survey')}"]
+    assert backends["http_headers"]["X-Internal-Token"]["files"] == [
+        "/run/secrets/trustpulse-internal-token"]
+    assert config["rule_files"] == ["/etc/prometheus/alerts.yml"]
+
+
+def test_alert_rules_name_only_metrics_the_suite_exports():
+    from prometheus_client.metrics import MetricWrapperBase
+
+    from shared import observability
+
+    exported = set()
+    for metric in vars(observability).values():
+        if isinstance(metric, MetricWrapperBase):
+            suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum")}
+            exported |= {metric._name + s for s in suffixes.get(metric._type, ("",))}
+    rules = yaml.safe_load((PROMETHEUS_DIR / "alerts.yml").read_text())["groups"][0]["rules"]
+    named = set().union(*(re.findall(r"\btrustpulse_[a-z_]+", rule["expr"]) for rule in rules))
+    assert named and named <= exported, named - exported
+    assert all(rule["alert"].startswith("TrustPulse") and rule["annotations"]["summary"]
+               for rule in rules)

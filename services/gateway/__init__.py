@@ -14,6 +14,7 @@ from services.gateway.routing.backends import init_backends, readiness_check
 from services.gateway.routing.proxy import register_proxy_routes
 from services.gateway.routing.table import DEFAULT_BODY_LIMIT, ROUTES
 from shared.app import build_app, database_check, init_database, register_probes
+from shared.observability import bearer_token_check
 from shared.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -23,7 +24,9 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fla
     """Build the gateway app."""
     settings = settings or Settings.from_env()
     # 1 MiB for everything; the route table raises it per route (imports: 50 MiB).
-    app, api = build_app(__name__, "gateway", settings, max_body=DEFAULT_BODY_LIMIT)
+    # `/metrics` is for scrapers holding TRUSTPULSE_METRICS_TOKEN; without it, not served.
+    app, api = build_app(__name__, "gateway", settings, max_body=DEFAULT_BODY_LIMIT,
+                         metrics_allowed=bearer_token_check(settings.metrics_token))
     engine = init_database(app, "gateway", settings, MIGRATIONS, migrate=migrate)
     if settings.admin_key:
         ensure_bootstrap_admin(engine, key=settings.admin_key)

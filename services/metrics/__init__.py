@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import logging
 from pathlib import Path
 
 from flask import Flask
@@ -55,10 +56,19 @@ def register_blueprints(api) -> None:
 def register_scheduler(app: Flask, settings: Settings) -> None:
     """Start the snapshot, alert and delivery jobs in this process."""
     from services.metrics.monitoring.scheduled import JobContext, start_scheduler
+    from services.metrics.monitoring.webhooks import WebhookTarget
 
+    webhook = None
+    if settings.alert_webhook_url:
+        webhook = WebhookTarget(url=settings.alert_webhook_url,
+                                secret=settings.alert_webhook_secret,
+                                format=settings.alert_webhook_format,
+                                public_url=settings.public_url)
+        if not webhook.secret:
+            logging.getLogger("trustpulse.metrics").warning(
+                "TRUSTPULSE_ALERT_WEBHOOK_SECRET is not set: alerts are sent unsigned")
     context = JobContext(engine=app.extensions["trustpulse_engine"],
-                         source=app.extensions["trustpulse_analytics"],
-                         webhook_url=settings.alert_webhook_url)
+                         source=app.extensions["trustpulse_analytics"], webhook=webhook)
     scheduler = start_scheduler(context)
     app.extensions["trustpulse_scheduler"] = scheduler
     atexit.register(lambda: scheduler.shutdown(wait=False))

@@ -47,7 +47,12 @@ alerts = sa.Table(
     sa.Column("delivery_attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("delivered_at", sa.DateTime, nullable=True),
     sa.Column("last_error", sa.String(300), nullable=True),
+    # Webhook retries (revision 0003): the last answer, and when to try again.
+    sa.Column("last_status", sa.Integer, nullable=True),
+    sa.Column("last_attempt_at", sa.DateTime, nullable=True),
+    sa.Column("next_attempt_at", sa.DateTime, nullable=True),
     sa.Index("ix_alerts_dedup", "dedup_key", unique=True),
+    sa.Index("ix_alerts_delivery", "delivery_state", "next_attempt_at"),
 )
 
 # One runner across replicas: a job runs where its lease row is held and unexpired.

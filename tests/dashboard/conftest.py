@@ -36,7 +36,7 @@ def run_alert_job(suite) -> int:
 
     metrics = suite.servers["metrics"].app
     context = JobContext(engine=metrics.extensions["trustpulse_engine"],
-                         source=metrics.extensions["trustpulse_analytics"], webhook_url=None)
+                         source=metrics.extensions["trustpulse_analytics"], webhook=None)
     with metrics.app_context():
         return run_named_job(context, "detect_deteriorations")
 

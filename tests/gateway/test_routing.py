@@ -35,6 +35,7 @@ EXPECTED = {
        for name in ("scores", "compare", "distribution", "changes", "trend", "drivers",
                     "comments", "snapshots")},
     ("GET", "/api/v1/alerts"): READ,
+    ("GET", "/api/v1/alerts/deliveries"): {A},
 }
 GATEWAY_OWN = {key for key in EXPECTED if key[1].startswith("/api/v1/api-keys")}
 

@@ -17,6 +17,7 @@ from services.metrics import create_app
 from services.metrics.analytics import service as analytics
 from services.metrics.monitoring import repository, scheduled
 from services.metrics.monitoring import service as monitoring
+from services.metrics.monitoring.webhooks import WebhookTarget
 from tests.metrics.factories import MemoryAnalytics, MemorySource, pulse_survey, weekly_responses
 
 
@@ -94,8 +95,10 @@ def test_alerts_are_delivered_once_with_retries(engine):
     try:
         monitoring.detect_deteriorations(engine=engine, source=_dropping_source(), webhook=True)
         session = requests.Session()
-        for _ in range(4):
-            monitoring.deliver_alerts(engine=engine, webhook_url=receiver.url, session=session)
+        now = monitoring.utcnow()
+        for hour in range(4):  # each retry is due by the next hour
+            monitoring.deliver_alerts(engine=engine, webhook=WebhookTarget(receiver.url),
+                                      session=session, now=now + timedelta(hours=hour))
         ids = [body["alert"]["id"] for body, _ in receiver.received]
         assert ids and len(ids) == len(set(ids))  # each alert once, despite the retries
         assert all(key == f"alert-{body['alert']['id']}" for body, key in receiver.received)
@@ -109,9 +112,11 @@ def test_alerts_are_delivered_once_with_retries(engine):
 def test_a_webhook_that_never_answers_ends_failed(engine):
     monitoring.detect_deteriorations(engine=engine, source=_dropping_source(), webhook=True)
     session = requests.Session()
-    for _ in range(monitoring.MAX_DELIVERY_ATTEMPTS + 2):
-        monitoring.deliver_alerts(engine=engine, webhook_url="http://127.0.0.1:9/hook",
-                                  session=session, timeout=0.2)
+    start = monitoring.utcnow()
+    for hour in range(27):  # the retries stop a day after the alert
+        monitoring.deliver_alerts(engine=engine, webhook=WebhookTarget("http://127.0.0.1:9/hook"),
+                                  session=session, timeout=0.2,
+                                  now=start + timedelta(hours=hour))
     states = {a["delivery_state"] for a in
               monitoring.list_alerts(engine=engine, limit=50, cursor=None)["items"]}
     assert states == {"failed"}
@@ -160,8 +165,8 @@ def test_alert_list_paginates_newest_first(app, engine):
 
 def test_a_job_runs_in_one_replica_at_a_time(engine):
     source = _dropping_source()
-    one = scheduled.JobContext(engine=engine, source=source, webhook_url=None)
-    other = scheduled.JobContext(engine=engine, source=source, webhook_url=None)
+    one = scheduled.JobContext(engine=engine, source=source, webhook=None)
+    other = scheduled.JobContext(engine=engine, source=source, webhook=None)
     now = monitoring.utcnow()
     assert repository.acquire_lease(engine, "refresh_snapshots", one.holder, now, 60)
     assert scheduled.run_named_job(other, "refresh_snapshots") is None  # lease held elsewhere
@@ -174,7 +179,7 @@ def test_a_job_runs_in_one_replica_at_a_time(engine):
 
 
 def test_the_scheduler_persists_its_named_jobs(engine):
-    context = scheduled.JobContext(engine=engine, source=_dropping_source(), webhook_url=None)
+    context = scheduled.JobContext(engine=engine, source=_dropping_source(), webhook=None)
     scheduler = scheduled.start_scheduler(context, context_key="test")
     try:
         names = sorted(job.id for job in scheduler.get_jobs())

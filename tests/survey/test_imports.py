@@ -249,3 +249,17 @@ def test_envelopes_checked_by_column_agree_with_the_row_by_row_check(rows):
     one_by_one = [imports._envelope(row, allowed, now) for row in rows]
     assert imports._envelopes(rows, allowed, now) == (
         None if None in one_by_one else one_by_one)
+
+
+def test_a_dry_run_checks_every_row_and_stores_nothing(client, engine):
+    survey = client.survey()
+    path = f"/api/v1/surveys/{survey['id']}/responses/import?dry_run=true"
+    rows = [_row(department="Support"), _row(department="Sales"), _row("2026-03-03")]
+    assert client.ok("POST", path, 200, json={"responses": rows}) == {"imported": 0, "valid": 3}
+    bad = client.post(path, json={"responses": [*rows, {**_row(), "answers": {"enps": 11}}]})
+    assert bad.status_code == 422
+    assert "responses.3.answers.enps" in bad.get_json()["error"]["details"]
+    assert _count(engine, "responses") == 0 and _count(engine, "summary_buckets") == 0
+    assert _count(engine, "segment_combos") == 0  # not even the rows' segment combinations
+    wrong = client.post(path.replace("true", "maybe"), json={"responses": rows})
+    assert wrong.status_code == 422 and "dry_run" in wrong.get_json()["error"]["details"]

@@ -89,9 +89,11 @@ def forward(**_path_params) -> Response:
     target = quote(request.path)
     if request.query_string:
         target += "?" + request.query_string.decode("latin-1")
-    upstream = backend(route.target).request(
+    client = backend(route.target)
+    timeout = (client.timeout[0], route.read_timeout) if route.read_timeout else client.timeout
+    upstream = client.request(
         request.method, target, data=body or None, headers=_outgoing_headers(route),
-        allow_redirects=False)
+        allow_redirects=False, timeout=timeout)
     response = Response(upstream.content, status=upstream.status_code)
     for name in PASSED_BACK_HEADERS:
         if name in upstream.headers:

@@ -19,6 +19,9 @@ PUBLIC = frozenset()
 MIB = 1024 * 1024
 DEFAULT_BODY_LIMIT = 1 * MIB
 IMPORT_BODY_LIMIT = 50 * MIB
+# Seconds an import may take in the survey service: 50 MiB of rows is about a million,
+# which takes tens of seconds, well past the read timeout other calls get.
+IMPORT_READ_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Route:
     roles: frozenset
     rate_limited: bool = False
     body_limit: int = DEFAULT_BODY_LIMIT
+    read_timeout: float | None = None  # None: the backend client's own
 
     @property
     def public(self) -> bool:
@@ -62,7 +66,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/v1/waves/{id}/invitations", "survey", ADMIN),
     Route("POST", "/api/v1/surveys/{id}/links", "survey", LINKERS),
     Route("POST", "/api/v1/surveys/{id}/responses/import", "survey", LINKERS,
-          body_limit=IMPORT_BODY_LIMIT),
+          body_limit=IMPORT_BODY_LIMIT, read_timeout=IMPORT_READ_TIMEOUT),
     # Respondents: the token is the credential; rate limited per client address.
     Route("POST", "/api/v1/responses", "survey", PUBLIC, rate_limited=True),
     Route("GET", "/s/{token}", "survey", PUBLIC, rate_limited=True),
@@ -77,6 +81,7 @@ ROUTES: tuple[Route, ...] = (
     _analytics("comments"),
     _analytics("snapshots"),
     Route("GET", "/api/v1/alerts", "metrics", READERS),
+    Route("GET", "/api/v1/alerts/deliveries", "metrics", ADMIN),
 )
 
 

@@ -60,25 +60,42 @@ def list_alerts(engine: Engine, *, before_id: int | None, limit: int) -> list[di
     return [{**row, "segment": json.loads(row["segment"])} for row in rows]
 
 
-def alerts_to_deliver(engine: Engine, max_attempts: int) -> list[dict]:
-    """Return the alerts still waiting for delivery."""
+def alerts_to_deliver(engine: Engine, now: datetime) -> list[dict]:
+    """Return the alerts waiting for delivery whose next attempt is due."""
     query = sa.select(*(alerts.c[f] for f in ALERT_FIELDS)).where(
-        alerts.c.delivery_state == "pending", alerts.c.delivery_attempts < max_attempts)
+        alerts.c.delivery_state == "pending",
+        sa.or_(alerts.c.next_attempt_at.is_(None), alerts.c.next_attempt_at <= now))
     with engine.connect() as conn:
         rows = conn.execute(query.order_by(alerts.c.id)).mappings().all()
     return [{**row, "segment": json.loads(row["segment"])} for row in rows]
 
 
-def record_delivery(engine: Engine, alert_id: int, *, delivered: bool, error: str | None,
-                    max_attempts: int, now: datetime) -> None:
-    """Record one delivery attempt: delivered, or failed for good after `max_attempts`."""
+def record_delivery(engine: Engine, alert_id: int, *, delivered: bool, status: int | None,
+                    error: str | None, now: datetime, retry_at: datetime | None) -> None:
+    """Record one delivery attempt: delivered, to be retried at `retry_at`, or failed."""
+    state = "delivered" if delivered else ("pending" if retry_at else "failed")
     with write_transaction(engine) as conn:
-        attempts = conn.execute(sa.select(alerts.c.delivery_attempts).where(
-            alerts.c.id == alert_id)).scalar_one() + 1
-        state = "delivered" if delivered else ("failed" if attempts >= max_attempts else "pending")
         conn.execute(alerts.update().where(alerts.c.id == alert_id).values(
-            delivery_attempts=attempts, delivery_state=state, last_error=error,
+            delivery_attempts=alerts.c.delivery_attempts + 1, delivery_state=state,
+            last_status=status, last_error=error, last_attempt_at=now,
+            next_attempt_at=None if delivered else retry_at,
             delivered_at=now if delivered else None))
+
+
+DELIVERY_FIELDS = ("id", "survey_id", "metric", "segment", "created_at", "delivery_state",
+                   "delivery_attempts", "last_status", "last_error", "last_attempt_at",
+                   "next_attempt_at", "delivered_at")
+
+
+def list_deliveries(engine: Engine, *, before_id: int | None, limit: int) -> list[dict]:
+    """Return a page of the alerts sent (or being sent) to the webhook, newest first."""
+    query = sa.select(*(alerts.c[f] for f in DELIVERY_FIELDS)).where(
+        alerts.c.delivery_state != "none")
+    if before_id is not None:
+        query = query.where(alerts.c.id < before_id)
+    with engine.connect() as conn:
+        rows = conn.execute(query.order_by(alerts.c.id.desc()).limit(limit)).mappings().all()
+    return [{**row, "segment": json.loads(row["segment"])} for row in rows]
 
 
 def acquire_lease(engine: Engine, name: str, holder: str, now: datetime,

@@ -25,6 +25,15 @@ class Alerts(MethodView):
         return service.list_alerts(engine=get_engine(), **query)
 
 
+@blp.route("/alerts/deliveries")
+class AlertDeliveries(MethodView):
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200)
+    def get(self, query):
+        """Webhook deliveries of alerts (state, attempts, last answer), newest alert first."""
+        return service.list_deliveries(engine=get_engine(), **query)
+
+
 @blp.route("/surveys/<int:survey_id>/snapshots")
 class Snapshots(MethodView):
     @blp.arguments(SnapshotsQuerySchema, location="query")

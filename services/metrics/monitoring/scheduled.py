@@ -18,6 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from services.metrics.monitoring import repository, service
+from services.metrics.monitoring.webhooks import WebhookTarget
+from shared.observability import observed_job, record_skipped_job
 
 log = logging.getLogger("trustpulse.metrics.jobs")
 
@@ -47,7 +49,7 @@ class JobContext:
 
     engine: Engine
     source: object
-    webhook_url: str | None
+    webhook: WebhookTarget | None
     holder: str = field(default_factory=lambda: uuid.uuid4().hex)
     session: requests.Session = field(default_factory=requests.Session)
 
@@ -60,21 +62,28 @@ def run_named_job(context: JobContext, name: str):
     except IntegrityError:  # another replica created the lease row at the same moment
         held = False
     if not held:
+        record_skipped_job("metrics", name)
         return None
     try:
-        if name == "refresh_snapshots":
-            return service.refresh_snapshots(engine=context.engine, source=context.source)
-        if name == "detect_deteriorations":
-            return service.detect_deteriorations(engine=context.engine, source=context.source,
-                                                 webhook=bool(context.webhook_url))
-        if name == "decide_closed_periods":
-            return service.decide_closed_periods(source=context.source)
-        if name == "deliver_alerts":
-            return service.deliver_alerts(engine=context.engine, webhook_url=context.webhook_url,
-                                          session=context.session)
-        raise ValueError(f"unknown job {name!r}")
+        with observed_job("metrics", name):
+            return _work(context, name)
     finally:
         repository.release_lease(context.engine, name, context.holder)
+
+
+def _work(context: JobContext, name: str):
+    """Do the work of one named job."""
+    if name == "refresh_snapshots":
+        return service.refresh_snapshots(engine=context.engine, source=context.source)
+    if name == "detect_deteriorations":
+        return service.detect_deteriorations(engine=context.engine, source=context.source,
+                                             webhook=bool(context.webhook))
+    if name == "decide_closed_periods":
+        return service.decide_closed_periods(source=context.source)
+    if name == "deliver_alerts":
+        return service.deliver_alerts(engine=context.engine, webhook=context.webhook,
+                                      session=context.session)
+    raise ValueError(f"unknown job {name!r}")
 
 
 def run_job(context_key: str, name: str) -> None:

@@ -11,14 +11,14 @@ from sqlalchemy.engine import Engine
 
 from services.metrics.analytics import publication
 from services.metrics.analytics import service as analytics
-from services.metrics.monitoring import repository
+from services.metrics.monitoring import repository, webhooks
+from services.metrics.monitoring.webhooks import WebhookTarget
 from shared.errors import APIError
 from shared.pagination import cursor_after_id, page_of
 
 log = logging.getLogger("trustpulse.metrics.monitoring")
 
 ALERT_P_ADJUSTED = 0.05
-MAX_DELIVERY_ATTEMPTS = 5
 INACTIVE_STATUSES = ("archived", "closed", "deleted")
 
 
@@ -128,30 +128,37 @@ def alert_document(alert: dict) -> dict:
     """Return the public JSON form of an alert."""
     doc = {k: v for k, v in alert.items() if k not in ("delivery_attempts",)}
     for key in ("created_at", "delivered_at"):
-        if doc.get(key) is not None:
-            doc[key] = doc[key].replace(microsecond=0).isoformat() + "Z"
+        doc[key] = _timestamp(doc.get(key))
     return doc
 
 
-def deliver_alerts(*, engine: Engine, webhook_url: str | None, session: requests.Session,
-                   timeout: float = 5.0, now: datetime | None = None) -> int:
-    """POST each pending alert to the webhook once; failures are retried on later runs."""
-    if not webhook_url:
+def deliver_alerts(*, engine: Engine, webhook: WebhookTarget | None,
+                   session: requests.Session, timeout: float = 5.0,
+                   now: datetime | None = None) -> int:
+    """POST each alert that is due to the webhook, signed; a failure is tried again later.
+
+    Retries back off (webhooks.next_attempt) until a day after the alert, then the
+    delivery is failed for good. Returns how many were delivered.
+    """
+    if not webhook:
         return 0
+    now = now or utcnow()
     delivered = 0
-    for alert in repository.alerts_to_deliver(engine, MAX_DELIVERY_ATTEMPTS):
-        error = None
+    for alert in repository.alerts_to_deliver(engine, now):
+        body, headers = webhooks.request_of(webhook, alert_document(alert))
+        status = error = None
         try:
-            # The alert id travels as an idempotency key so a receiver can drop a replay.
-            response = session.post(webhook_url, json={"alert": alert_document(alert)},
-                                    headers={"Idempotency-Key": f"alert-{alert['id']}"},
-                                    timeout=timeout)
-            ok = 200 <= response.status_code < 300
-            error = None if ok else f"HTTP {response.status_code}"
+            response = session.post(webhook.url, data=body, headers=headers, timeout=timeout,
+                                    allow_redirects=False)
+            status = response.status_code
+            ok = 200 <= status < 300
+            error = None if ok else f"HTTP {status}"
         except requests.RequestException as exc:
             ok, error = False, type(exc).__name__
-        repository.record_delivery(engine, alert["id"], delivered=ok, error=error,
-                                   max_attempts=MAX_DELIVERY_ATTEMPTS, now=now or utcnow())
+        retry_at = None if ok else webhooks.next_attempt(
+            created_at=alert["created_at"], attempts=alert["delivery_attempts"] + 1, now=now)
+        repository.record_delivery(engine, alert["id"], delivered=ok, status=status,
+                                   error=error, now=now, retry_at=retry_at)
         delivered += ok
     return delivered
 
@@ -163,13 +170,34 @@ def list_alerts(*, engine: Engine, limit: int, cursor: str | None) -> dict:
     return page_of([alert_document(r) for r in rows], limit)
 
 
+def list_deliveries(*, engine: Engine, limit: int, cursor: str | None) -> dict:
+    """Return a page of webhook deliveries (one per alert sent), newest alert first."""
+    before = cursor_after_id(cursor) if cursor else None
+    page = page_of(repository.list_deliveries(engine, before_id=before, limit=limit + 1), limit)
+    return {**page, "items": [delivery_document(row) for row in page["items"]]}
+
+
+def delivery_document(row: dict) -> dict:
+    """Return the public JSON form of an alert's delivery."""
+    doc = {"alert_id": row["id"], "survey_id": row["survey_id"], "metric": row["metric"],
+           "segment": row["segment"], "state": row["delivery_state"],
+           "attempts": row["delivery_attempts"], "last_status": row["last_status"],
+           "last_error": row["last_error"]}
+    for key in ("created_at", "last_attempt_at", "next_attempt_at", "delivered_at"):
+        doc[key] = _timestamp(row[key])
+    return doc
+
+
+def _timestamp(value: datetime | None) -> str | None:
+    return None if value is None else value.replace(microsecond=0).isoformat() + "Z"
+
+
 def list_snapshots(*, engine: Engine, survey_id: int, metric: str | None, limit: int,
                    cursor: str | None) -> dict:
     """Return a page of a survey's stored scores."""
     after = cursor_after_id(cursor)
     rows = repository.list_snapshots(engine, survey_id, metric=metric, after_id=after,
                                      limit=limit + 1)
-    return page_of([r | {"computed_at": r["computed_at"].replace(microsecond=0).isoformat() + "Z"}
-                    for r in rows], limit)
+    return page_of([r | {"computed_at": _timestamp(r["computed_at"])} for r in rows], limit)
 
 

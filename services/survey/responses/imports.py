@@ -32,6 +32,7 @@ from services.survey.responses.service import EMPLOYEE, answers_schema_of, combo
 from services.survey.waves.service import survey_waves
 from shared.db import write_transaction
 from shared.errors import ValidationError
+from shared.observability import RESPONSES_STORED
 from shared.summaries import VECTOR_DTYPE
 
 MAX_REPORTED_ROWS = 100
@@ -294,12 +295,37 @@ def import_responses(*, engine: Engine, survey_id: int, rows: list, label: str) 
                 repository.insert_responses(conn, stored)
                 repository.merge_into_buckets(conn, survey_id=survey_id,
                                               entries=batches.entries())
+            RESPONSES_STORED.labels("import").inc(len(rows))
             return len(rows)
         except IntegrityError:
             # Another writer made one of our new buckets meanwhile: nothing was kept; redo.
             if attempt == 2:
                 raise
     return 0
+
+
+def problems(*, engine: Engine, survey: dict, rows: list, label: str, start: int = 0,
+             bad_rows: int = 0, errors: dict | None = None) -> tuple[int, dict]:
+    """Return (bad row count, errors) of the rows from `start` on, added to those given."""
+    errors = dict(errors or {})
+    for first in range(start, len(rows), CHUNK_ROWS):
+        _, _, more, more_errors = validate_rows(
+            engine=engine, survey=survey, label=label, first=first,
+            rows=rows[first:first + CHUNK_ROWS], reported=bad_rows)
+        bad_rows += more
+        errors.update(more_errors)
+    return bad_rows, errors
+
+
+def check_rows(*, engine: Engine, survey_id: int, rows: list, label: str) -> int:
+    """Check imported rows as `import_responses` does, storing nothing; return how many."""
+    survey = get_survey(engine=engine, survey_id=survey_id)
+    if not rows:
+        raise ValidationError("Nothing to import.", {label: ["Give at least one response."]})
+    bad_rows, errors = problems(engine=engine, survey=survey, rows=rows, label=label)
+    if bad_rows:
+        raise _invalid(bad_rows, errors)
+    return len(rows)
 
 
 class _Batches:
@@ -328,13 +354,9 @@ class _Batches:
 
     def _every_problem(self, first: int, bad_rows: int, errors: dict) -> ValidationError:
         """Return the 422 of these problems and those of the rows from `first` on."""
-        for start in range(first, len(self.rows), CHUNK_ROWS):
-            _, _, more, more_errors = validate_rows(
-                engine=self.engine, survey=self.survey, label=self.label, first=start,
-                rows=self.rows[start:start + CHUNK_ROWS], reported=bad_rows)
-            bad_rows += more
-            errors.update(more_errors)
-        return _invalid(bad_rows, errors)
+        return _invalid(*problems(engine=self.engine, survey=self.survey, rows=self.rows,
+                                  label=self.label, start=first, bad_rows=bad_rows,
+                                  errors=errors))
 
     def _stored(self, clean: list[dict], columns: dict | None) -> list[tuple]:
         survey_id = self.survey["id"]

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from services.survey.instruments.service import get_survey
 from services.survey.responses import imports, service
 from services.survey.responses.schemas import (
+    ImportQuerySchema,
     ImportResultSchema,
     ResponseCreatedSchema,
     ResponseCreateSchema,
@@ -54,18 +55,21 @@ class ResponseImport(MethodView):
         "application/json": {"schema": {"type": "object", "properties": {
             "responses": {"type": "array", "items": {"type": "object"}}}}},
         "text/csv": {"schema": {"type": "string"}}}})
+    @blp.arguments(ImportQuerySchema, location="query")
     @blp.response(201, ImportResultSchema)
-    def post(self, survey_id):
+    def post(self, query, survey_id):
         """Import historical responses (JSON or CSV, up to 50 MiB): all rows or none."""
         request.max_content_length = IMPORT_MAX_BYTES
         engine = get_engine()
         survey = get_survey(engine=engine, survey_id=survey_id)
         with imports.garbage_collection_paused():
+            if query["dry_run"]:
+                return {"imported": 0, "valid": self._import(engine, survey, dry_run=True)}, 200
             return {"imported": self._import(engine, survey)}
 
     @staticmethod
-    def _import(engine, survey: dict) -> int:
-        """Read the body's rows and import them; return how many were stored."""
+    def _import(engine, survey: dict, *, dry_run: bool = False) -> int:
+        """Read the body's rows and import (or only check) them; return how many."""
         if request.mimetype == "text/csv":
             try:
                 text = request.get_data().decode("utf-8-sig")
@@ -79,5 +83,5 @@ class ResponseImport(MethodView):
             rows, label = imports.rows_from_json(payload), "responses"
         else:
             raise APIError("Send application/json or text/csv.", status=415)
-        return imports.import_responses(engine=engine, survey_id=survey["id"], rows=rows,
-                                        label=label)
+        run = imports.check_rows if dry_run else imports.import_responses
+        return run(engine=engine, survey_id=survey["id"], rows=rows, label=label)

@@ -29,7 +29,14 @@ class ImportRowSchema(BaseSchema):
     answers = fields.Raw(required=True)
 
 
+class ImportQuerySchema(BaseSchema):
+    """`?dry_run=true` checks every row as an import would and stores nothing."""
+
+    dry_run = fields.Boolean(load_default=False)
+
+
 class ImportResultSchema(ma.Schema):
-    """How many responses an import stored."""
+    """How many responses an import stored (a dry run: none, and how many are valid)."""
 
     imported = fields.Integer()
+    valid = fields.Integer()

@@ -21,6 +21,7 @@ from services.survey.responses.answers import (
 )
 from shared.db import retry_on_disconnect
 from shared.errors import Conflict, ValidationError
+from shared.observability import RESPONSES_STORED
 
 EMPLOYEE = "employee_pulse"
 
@@ -129,4 +130,5 @@ def store_response(*, engine: Engine, respondent: Respondent, answers: dict,
              "submitted_on": day, "submitted_at": stamp, "answers": answers})
     if response_id is None:
         raise Conflict(spent)
+    RESPONSES_STORED.labels("token").inc()
     return 201, {"id": response_id}

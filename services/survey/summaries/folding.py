@@ -12,6 +12,7 @@ transaction-level advisory lock); another that finds it taken leaves the work to
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 
 from services.survey.responses.repository import merge_into_buckets
 from shared.db import write_transaction
+from shared.observability import observed_job, record_fold_state
 from shared.summaries import VECTOR_DTYPE, vectors_from_bytes
 
 log = logging.getLogger("trustpulse.survey.folding")
@@ -74,10 +76,25 @@ def _summed(rows: list) -> dict[int, dict[tuple, tuple]]:
         for key, deltas in buckets.items()} for survey_id, buckets in by_bucket.items()}
 
 
+def pending_deltas(engine: Engine) -> int:
+    """Return how many summary deltas wait to be folded."""
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM summary_deltas")).scalar_one()
+
+
+# When this process last saw no delta waiting (its start, until a run sees none).
+_all_folded_at = [time.time()]
+
+
 def fold_job(engine: Engine) -> None:
     """The scheduled job: fold what there is; a failure is logged and the next run retries."""
     try:
-        folded = fold_deltas(engine)
+        with observed_job("survey", "fold_summary_deltas"):
+            folded = fold_deltas(engine)
+            pending, now = pending_deltas(engine), time.time()
+            if pending == 0:
+                _all_folded_at[0] = now
+            record_fold_state(pending, _all_folded_at[0], now)
         if folded:
             log.debug("folded %d summary deltas", folded)
     except Exception:  # a failed run must not stop the scheduler

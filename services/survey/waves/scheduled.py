@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from services.survey.clock import utcnow
 from services.survey.summaries.folding import FOLD_SECONDS, fold_job
 from services.survey.waves.service import materialise_scheduled_waves
+from shared.observability import observed_job
 
 log = logging.getLogger("trustpulse.survey.scheduler")
 POLL_SECONDS = 60
@@ -26,7 +27,8 @@ POLL_SECONDS = 60
 def make_scheduled_waves(engine: Engine) -> None:
     """The job: make the waves every schedule needs now."""
     try:
-        made = materialise_scheduled_waves(engine=engine)
+        with observed_job("survey", "make_scheduled_waves"):
+            made = materialise_scheduled_waves(engine=engine)
         if made:
             log.info("made %d scheduled wave(s)", made)
     except Exception:  # a failed poll must not stop the scheduler; the next one retries
