@@ -26,7 +26,11 @@ MAX_ID = 2**63 - 1
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` that matches only what a BIGINT id can hold; anything larger is a 404."""
+    """`<int:...>` that matches only an id as written: ASCII digits, no leading zero, no
+    larger than a BIGINT holds; anything else (`01`, `١`, 2**63) is a 404."""
+
+    # werkzeug's `\d+` matches any Unicode digit, and int() reads `01` as 1.
+    regex = r"[1-9][0-9]*"
 
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", MAX_ID)

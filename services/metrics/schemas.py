@@ -1,18 +1,11 @@
-"""The metrics service's base schema and the query schemas of its endpoints."""
+"""The query schemas of the metrics service's endpoints (on the shared base schema)."""
 
 from __future__ import annotations
 
 import marshmallow as ma
 
 from services.metrics.analytics.selectors import PERIODS
-
-
-class BaseSchema(ma.Schema):
-    """Refuses unknown query parameters."""
-
-    class Meta:
-        unknown = ma.RAISE
-
+from shared.schemas import BaseSchema, PageQuerySchema
 
 PERIOD = ma.validate.OneOf(PERIODS, error=f"use one of {', '.join(PERIODS)}")
 
@@ -82,13 +75,6 @@ class CommentsQuerySchema(BaseSchema):
 
     question = ma.fields.String(required=True)
     selector = ma.fields.String(load_default=None)
-
-
-class PageQuerySchema(BaseSchema):
-    """`?limit=&cursor=` of every list."""
-
-    limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=500))
-    cursor = ma.fields.String(load_default=None)
 
 
 class SnapshotsQuerySchema(PageQuerySchema):

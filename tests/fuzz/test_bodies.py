@@ -19,19 +19,20 @@ def test_json_nested_past_the_parser_stack_is_400(fuzz, path):
 
 
 @pytest.mark.parametrize("token", ["\ud800", "\udfff.abc.def", "a\ud800b"])
-def test_lone_surrogates_in_json_are_400_at_the_gateway(fuzz, token):
+def test_lone_surrogates_in_json_are_422_naming_the_field_at_the_gateway(fuzz, token):
     # json.dumps writes the lone surrogate as a \\u escape, as a hostile client would.
     body = json.dumps({"token": token, "answers": GOOD_ANSWERS})
     assert "\\ud8" in body or "\\udf" in body
     answer = fuzz.client.post("/api/v1/responses", data=body, headers=JSON)
-    assert_error(answer, 400, "bad_request")
+    assert list(assert_error(answer, 422, "validation_error")["details"]) == ["token"]
 
 
 def test_lone_surrogate_comment_is_refused_and_nothing_is_stored(fuzz):
     token = fuzz.tokens(1)[0]
     body = json.dumps({"token": token, "answers": {**GOOD_ANSWERS, "t": "ok \udc00"}})
-    assert_error(fuzz.client.post("/api/v1/responses", data=body, headers=JSON),
-                 400, "bad_request")
+    error = assert_error(fuzz.client.post("/api/v1/responses", data=body, headers=JSON),
+                         422, "validation_error")
+    assert list(error["details"]) == ["answers.t"]
     # The token was not spent; a surrogate pair (an emoji, as ensure_ascii writes it) is fine.
     body = json.dumps({"token": token, "answers": {**GOOD_ANSWERS, "t": "ok \U0001f600"}})
     assert "\\ud83d\\ude00" in body

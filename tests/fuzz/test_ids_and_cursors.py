@@ -30,6 +30,20 @@ def _assert_unknown_everywhere(client, value: str) -> None:
     assert_error(client.delete(f"/api/v1/api-keys/{value}", headers=ADMIN), 404, "not_found")
 
 
+def test_ids_not_written_in_plain_ascii_digits_are_404_everywhere(fuzz):
+    key_id = fuzz.client.get("/api/v1/api-keys", headers=ADMIN).get_json()["items"][0]["id"]
+    for known in (fuzz.survey_id, fuzz.wave_id, key_id):
+        # A leading zero, and the same id in Arabic-Indic and full-width digits.
+        for value in ("0" + str(known), str(known).translate(ARABIC_INDIC),
+                      str(known).translate(FULL_WIDTH)):
+            _assert_unknown_everywhere(fuzz.client, value)
+    assert fuzz.client.get(f"/api/v1/surveys/{fuzz.survey_id}", headers=ADMIN).status_code == 200
+
+
+ARABIC_INDIC = str.maketrans("0123456789", "".join(chr(0x0660 + d) for d in range(10)))
+FULL_WIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(10)))
+
+
 def test_largest_int64_id_is_an_ordinary_unknown_id(fuzz):
     answer = fuzz.client.get(f"/api/v1/surveys/{2**63 - 1}", headers=ADMIN)
     assert_error(answer, 404, "not_found")

@@ -96,9 +96,10 @@ def test_respondent_form_with_garbage_tokens_and_odd_bodies_never_fails(fuzz):
     assert client.get(f"/s/{token}").status_code == 200
 
 
-def test_json_import_with_a_lone_surrogate_segment_is_400(fuzz):
+def test_json_import_with_a_lone_surrogate_segment_is_422_naming_the_row(fuzz):
     body = ('{"responses": [{"submitted_at": "2026-09-01T10:00:00Z", "segment": {"channel": '
             '"\\ud800"}, "answers": {"q1": 3, "n": 5, "c": "a"}}]}')
     answer = fuzz.client.post(f"/api/v1/surveys/{fuzz.survey_id}/responses/import", data=body,
                               headers={**ADMIN, "Content-Type": "application/json"})
-    assert_error(answer, 400, "bad_request")
+    error = assert_error(answer, 422, "validation_error")
+    assert list(error["details"]) == ["responses.0.segment.channel"]

@@ -67,16 +67,25 @@ def test_revocation_is_seen_by_another_gateway_process_on_the_same_database(make
     assert second.client.get("/api/v1/alerts", headers=headers).status_code == 401
 
 
-def test_bootstrap_admin_is_idempotent_and_a_revoked_one_stays_revoked(make_gateway):
+def test_bootstrap_admin_is_idempotent_and_cannot_be_revoked(make_gateway):
     first = make_gateway()
     make_gateway()  # a restart with the same TRUSTPULSE_ADMIN_KEY
     admins = [row for row in _rows(first.app) if row["role"] == "admin"]
     assert len(admins) == 1
-    spare = first.create_key("admin")
-    first.client.delete(f"/api/v1/api-keys/{admins[0]['id']}",
-                        headers={"Authorization": f"Bearer {spare['key']}"})
+    spare = {"Authorization": f"Bearer {first.create_key('admin')['key']}"}
+    refused = first.client.delete(f"/api/v1/api-keys/{admins[0]['id']}", headers=spare)
+    assert refused.status_code == 409
+    assert "TRUSTPULSE_ADMIN_KEY" in refused.get_json()["error"]["message"]
     restarted = make_gateway()
-    assert restarted.client.get("/api/v1/api-keys", headers=ADMIN).status_code == 401
+    assert restarted.client.get("/api/v1/api-keys", headers=ADMIN).status_code == 200
+    # Replaced by a new TRUSTPULSE_ADMIN_KEY, the old one is a key like any other.
+    new_key = "tp_admin_" + "1" * 40
+    moved = make_gateway(admin_key=new_key)
+    new_admin = {"Authorization": f"Bearer {new_key}"}
+    assert moved.client.delete(f"/api/v1/api-keys/{admins[0]['id']}",
+                               headers=new_admin).status_code == 204
+    assert make_gateway(admin_key=new_key).client.get(
+        "/api/v1/api-keys", headers=ADMIN).status_code == 401
 
 
 def test_unknown_key_id_is_404_and_bad_input_is_422(gateway):
@@ -111,3 +120,17 @@ def test_keys_never_appear_in_logs(gateway, caplog):
     text = caplog.text + "".join(str(record.__dict__) for record in caplog.records)
     assert created["key"] not in text and ADMIN_KEY not in text and "tp_wrong" not in text
     assert "/api/v1/surveys" in text  # the access log did run
+
+
+def test_key_names_no_database_stores_are_422_naming_the_field(gateway):
+    for odd in ("\udc00", "name\x00", "a\ud800b"):
+        answer = gateway.client.post("/api/v1/api-keys", json={"name": odd, "role": "analyst"},
+                                     headers=ADMIN)
+        assert answer.status_code == 422, (odd, answer.get_data(as_text=True))
+        assert list(answer.get_json()["error"]["details"]) == ["name"]
+    assert [row["role"] for row in _rows(gateway.app)] == ["admin"]
+    for odd in ("\u0665", "+5", " 5", "05", "5.0"):
+        answer = gateway.client.get("/api/v1/api-keys", query_string={"limit": odd},
+                                    headers=ADMIN)
+        assert answer.status_code == 422, odd
+        assert list(answer.get_json()["error"]["details"]) == ["limit"]

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 from services.survey import create_app
 from services.survey.responses import repository
+from tests.conftest import ServerThread
 
 
 @pytest.fixture
@@ -117,3 +122,36 @@ INTERACTION_ANSWERS = {"csat": 5, "effort": 4, "answer_trust": 4, "understood": 
 def client(app):
     """The survey app's client, carrying the internal token."""
     return SurveyClient(app)
+
+
+class LiveSurvey:
+    """The survey app behind a real threaded HTTP server, called as the gateway calls it."""
+
+    def __init__(self, server: ServerThread, token: str):
+        self.server = server
+        self.headers = {"X-Internal-Token": token}
+
+    def post(self, path: str, **kwargs) -> requests.Response:
+        """POST to the live service; `headers` are added to the internal token."""
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return requests.post(self.server.url + path, headers=headers, timeout=60, **kwargs)
+
+
+@pytest.fixture
+def live(app):
+    """The survey app served on loopback, for requests that must really run concurrently."""
+    server = ServerThread(app)
+    yield LiveSurvey(server, app.config["TRUSTPULSE_SETTINGS"].internal_token)
+    server.stop()
+
+
+def at_once(calls: list[Callable[[], object]]) -> list:
+    """Run every call in its own thread, all released together; return results in order."""
+    start = threading.Barrier(len(calls))
+
+    def run(call):
+        start.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))

@@ -69,3 +69,18 @@ def test_customer_form_shows_choice_labels_and_unknown_tokens_get_a_page(client,
     assert "A person" in page and "I would avoid AI" in page
     missing = client.get("/s/unknown-token")
     assert missing.status_code == 404 and missing.mimetype == "text/html"
+
+
+def test_form_numbers_are_plain_ascii_digits_only(client, engine):
+    _, token = _token(client)
+    form = {k: str(v) for k, v in PULSE_ANSWERS.items()}
+    for odd in ("\u0664", "+4", " 4 ", "04"):
+        answer = client.post(f"/s/{token}", data={**form, "job_security": odd})
+        assert answer.status_code == 422, odd
+        assert '<p class="error" id="err-job_security">' in answer.get_data(as_text=True)
+    answer = client.post(f"/s/{token}", data={**form, "comment": "a\x00b"})
+    assert answer.status_code == 422
+    assert '<p class="error" id="err-comment">' in answer.get_data(as_text=True)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM responses")).scalar() == 0
+    assert client.post(f"/s/{token}", data=form).status_code == 201

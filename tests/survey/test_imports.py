@@ -93,6 +93,70 @@ def test_csv_errors_name_columns_and_rows(client, engine):
     assert _count(engine, "responses") == 0
 
 
+def _csv(keys: list[str], rows: list[list[str]]) -> str:
+    return "\n".join([",".join(["submitted_at", *keys]), *(",".join(row) for row in rows)])
+
+
+def test_submitted_at_past_what_utc_holds_is_named_in_json_and_csv(client, engine):
+    survey = client.survey()
+    path = f"/api/v1/surveys/{survey['id']}/responses/import"
+    keys = list(PULSE_ANSWERS)
+    answers = [str(PULSE_ANSWERS[k]) for k in keys]
+    for text in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
+        # Alone (the column-wise checks), and beside good rows (the row-wise ones).
+        for rows in ([text], ["2026-03-02T10:00:00Z", text]):
+            bad = len(rows) - 1
+            answer = client.post(path, json={"responses": [
+                {"submitted_at": at, "answers": PULSE_ANSWERS} for at in rows]})
+            assert answer.status_code == 422, answer.get_data(as_text=True)
+            assert list(answer.get_json()["error"]["details"]) == [
+                f"responses.{bad}.submitted_at"]
+            answer = client.post(path, data=_csv(keys, [[at, *answers] for at in rows]),
+                                 content_type="text/csv")
+            assert answer.status_code == 422, answer.get_data(as_text=True)
+            assert list(answer.get_json()["error"]["details"]) == [f"rows.{bad}.submitted_at"]
+    assert _count(engine, "responses") == 0
+    client.ok("POST", path, 201, json={"responses": [
+        {"submitted_at": "0001-01-01T01:00:00+01:00", "answers": PULSE_ANSWERS}]})
+
+
+def test_csv_numbers_are_plain_ascii_digits_only(client, engine):
+    survey = client.survey()
+    keys = list(PULSE_ANSWERS)
+    good = ["2026-03-02T10:00:00Z", *(str(PULSE_ANSWERS[k]) for k in keys)]
+    rows = [good] + [[good[0], odd, *good[2:]] for odd in ("\u0664", "+4", " 4 ", "04", "4.0")]
+    answer = client.post(f"/api/v1/surveys/{survey['id']}/responses/import",
+                         data=_csv(keys, rows), content_type="text/csv")
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    assert list(answer.get_json()["error"]["details"]) == [
+        f"rows.{i}.answers.{keys[0]}" for i in range(1, 6)]
+    assert _count(engine, "responses") == 0
+
+
+def test_text_no_database_stores_is_named_by_row_and_nothing_is_stored(client, engine):
+    survey = client.survey()
+    path = f"/api/v1/surveys/{survey['id']}/responses/import"
+    odd_rows = [{**_row(department="Sup\x00port")}, {**_row(department="\udc00")},
+                {**_row(), "answers": {**PULSE_ANSWERS, "comment": "a\x00b"}}]
+    for odd in odd_rows:
+        # Alone (the column-wise checks), and beside a good row (the row-wise ones).
+        for rows in ([odd], [_row(), odd]):
+            answer = client.post(path, json={"responses": rows})
+            assert answer.status_code == 422, answer.get_data(as_text=True)
+            (field,) = answer.get_json()["error"]["details"]
+            assert field.startswith(f"responses.{len(rows) - 1}."), field
+    keys = list(PULSE_ANSWERS)
+    answers = [str(PULSE_ANSWERS[k]) for k in keys]
+    csv_text = _csv([*keys, "department", "comment"], [
+        ["2026-03-02T10:00:00Z", *answers, "Support", "a\x00b"],
+        ["2026-03-02T10:00:00Z", *answers, "Sup\x00port", "fine"]])
+    answer = client.post(path, data=csv_text, content_type="text/csv")
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    assert list(answer.get_json()["error"]["details"]) == ["rows.0.answers.comment",
+                                                           "rows.1.segment.department"]
+    assert _count(engine, "responses") == 0
+
+
 def test_import_assigns_the_wave_whose_window_contains_submitted_at(client):
     survey = client.survey()
     wave = client.ok("POST", f"/api/v1/surveys/{survey['id']}/waves", 201, json={
@@ -231,9 +295,10 @@ def test_bad_rows_in_later_batches_are_all_named_and_nothing_is_stored(
 
 _times = st.sampled_from(["2026-03-02T09:30:00Z", "2026-03-02T09:30:00+02:00",
                           "2026-03-02T09:30:00", "2026-03-02", "2999-01-01T00:00:00Z",
-                          "not a time", "", 5, None])
+                          "0001-01-01T00:00:00+01:00", "not a time", "", 5, None])
 _segments = st.dictionaries(st.sampled_from(["department", "location", "salary"]),
-                            st.one_of(st.text(max_size=3), st.just("x" * 101), st.integers()),
+                            st.one_of(st.text(max_size=3), st.just("x" * 101), st.just("\udc00"),
+                                      st.integers()),
                             max_size=2)
 _rows = st.one_of(
     st.fixed_dictionaries({"submitted_at": _times, "answers": st.just(PULSE_ANSWERS)},

@@ -198,3 +198,27 @@ def test_the_instruments_docs_list_every_item_and_index_with_its_source(client):
                  for q in template["questions"] if q.get("source") and q["source"]["citation"]}
         assert all(f"({reference})" in references for reference in cited), cited
     assert "alpha:<index>" in text
+
+
+def test_thresholds_are_integers_as_given_never_rounded(client):
+    for odd in (5.5, 5.0, True, "5", "\u0665"):
+        answer = client.post("/api/v1/surveys", json={
+            "title": "T", "template": "ai-trust-pulse", "anonymity_threshold": odd})
+        assert answer.status_code == 422, (odd, answer.get_data(as_text=True))
+        assert list(answer.get_json()["error"]["details"]) == ["anonymity_threshold"]
+    assert client.ok("GET", "/api/v1/surveys", 200)["items"] == []
+    assert client.survey(anonymity_threshold=6)["anonymity_threshold"] == 6
+
+
+def test_text_no_database_stores_is_422_naming_the_field(client):
+    for odd in ("Pulse\x00", "\udc00", "a\ud800b"):
+        answer = client.post("/api/v1/surveys", json={"title": odd, "template": "ai-trust-pulse"})
+        assert answer.status_code == 422, (odd, answer.get_data(as_text=True))
+        assert list(answer.get_json()["error"]["details"]) == ["title"]
+    answer = client.post("/api/v1/surveys", json={
+        "title": "T", "kind": "customer_ai", "segments": ["channel"],
+        "questions": [{"key": "q", "text": "Why\x00?", "type": "likert5"}]})
+    assert list(answer.get_json()["error"]["details"]) == ["questions.0.text"]
+    assert client.ok("GET", "/api/v1/surveys", 200)["items"] == []
+    # A surrogate pair (an emoji, as JSON escapes it) is text like any other.
+    assert client.survey(title="Pulse \U0001f600")["title"] == "Pulse \U0001f600"

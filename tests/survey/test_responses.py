@@ -1,6 +1,7 @@
 """Responding with invitation tokens and customer links: 201, 404, 409, 410, 422, idempotency."""
 
 import json
+from functools import partial
 
 import numpy as np
 import sqlalchemy as sa
@@ -8,7 +9,12 @@ import sqlalchemy as sa
 from services.survey.respondents.tokens import make_link_token, token_hash
 from services.survey.summaries.folding import fold_deltas
 from shared.summaries import SummaryLayout, vector_to_bytes, vectors_from_bytes
-from tests.survey.conftest import INTERACTION_ANSWERS, PULSE_ANSWERS, summarised_count
+from tests.survey.conftest import (
+    INTERACTION_ANSWERS,
+    PULSE_ANSWERS,
+    at_once,
+    summarised_count,
+)
 
 
 def _open_pulse(client, segments=({"department": "Support"},)):
@@ -85,6 +91,22 @@ def test_idempotency_key_replays_the_same_201_and_stores_nothing(client, engine)
         assert conn.execute(sa.text("SELECT count(*) FROM responses")).scalar() == 1
     assert summarised_count(engine) == 1
     assert client.respond(token, PULSE_ANSWERS).status_code == 409
+
+
+RETRY_ROUNDS, RETRY_CLIENTS = 5, 16
+
+
+def test_concurrent_retries_with_one_idempotency_key_all_get_the_first_201(client, live, engine):
+    _, _, tokens = _open_pulse(client, [{"department": "Support"}] * RETRY_ROUNDS)
+    for round_, token in enumerate(tokens):  # a race: several rounds, so that a lost one shows
+        retry = partial(live.post, "/api/v1/responses", headers={"Idempotency-Key": f"k{round_}"},
+                        json={"token": token, "answers": PULSE_ANSWERS})
+        answers = at_once([retry] * RETRY_CLIENTS)
+        assert [a.status_code for a in answers] == [201] * RETRY_CLIENTS, round_
+        assert len({a.json()["id"] for a in answers}) == 1
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM responses")).scalar() == RETRY_ROUNDS
+    assert summarised_count(engine) == RETRY_ROUNDS
 
 
 def test_invitation_segments_must_be_survey_attributes(client):

@@ -78,7 +78,9 @@ def test_comments_are_shuffled_text_of_the_group_only(client):
 
 answers_strategy = st.fixed_dictionaries(
     {key: st.integers(0, 10) if key == "recommend_workplace" else st.integers(1, 5) for key in PULSE_ANSWERS},
-    optional={"comment": st.text(max_size=5)})
+    # Any text an answer may hold: no NUL, no lone surrogate.
+    optional={"comment": st.text(st.characters(exclude_categories=["Cs"],
+                                               exclude_characters="\x00"), max_size=5)})
 # (answers, department, days ago, route: 0 a token's answer else imported, fold after)
 response_strategy = st.tuples(answers_strategy, st.sampled_from(["A", "B", None]),
                               st.integers(0, 2), st.integers(0, 3), st.booleans())

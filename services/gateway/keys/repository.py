@@ -57,6 +57,13 @@ def find_active_by_id(engine: Engine, key_id: int) -> dict | None:
     return dict(row) if row else None
 
 
+def key_hash_of(engine: Engine, key_id: int) -> str | None:
+    """Return the stored hash of the key with this id, revoked or not, or None."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(api_keys.c.key_hash).where(
+            api_keys.c.id == key_id)).scalar()
+
+
 def list_keys(engine: Engine, *, limit: int, after_id: int) -> list[dict]:
     """Return up to `limit` keys in id order, starting after `after_id`."""
     query = sa.select(*_PUBLIC_COLUMNS).where(api_keys.c.id > after_id).order_by(

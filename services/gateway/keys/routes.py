@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -37,5 +38,6 @@ class ApiKeys(MethodView):
 class ApiKey(MethodView):
     @blp.response(204)
     def delete(self, key_id):
-        """Revoke an API key; it stops working at once."""
-        service.revoke_key(get_engine(), key_id=key_id)
+        """Revoke an API key; it stops working at once (not the bootstrap admin key: 409)."""
+        service.revoke_key(get_engine(), key_id=key_id,
+                           bootstrap_key=current_app.config["TRUSTPULSE_SETTINGS"].admin_key)

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.gateway.keys.service import ROLES
-
-
-class BaseSchema(Schema):
-    """Refuse unknown fields: a typo is a 422, not silently ignored."""
-
-    class Meta:
-        unknown = RAISE
+from shared.schemas import BaseSchema, IntegerText
 
 
 class UTCDateTime(fields.DateTime):
@@ -42,7 +36,7 @@ class ApiKeyCreatedSchema(ApiKeySchema):
 
 
 class ApiKeyListQuerySchema(BaseSchema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    limit = IntegerText(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(load_default=None)  # checked by shared.pagination
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from services.gateway.keys import repository
-from shared.errors import NotFound
+from shared.errors import Conflict, NotFound
 from shared.pagination import cursor_after_id, page_of
 
 ROLES = ("admin", "analyst", "integration")
@@ -45,8 +45,16 @@ def list_keys(engine: Engine, *, limit: int, cursor: str | None) -> dict:
     return page_of(rows, limit)
 
 
-def revoke_key(engine: Engine, *, key_id: int) -> None:
-    """Revoke a key: the next request carrying it is refused."""
+def revoke_key(engine: Engine, *, key_id: int, bootstrap_key: str | None = None) -> None:
+    """Revoke a key: the next request carrying it is refused.
+
+    The configured bootstrap key (`bootstrap_key`, from TRUSTPULSE_ADMIN_KEY) is refused
+    with 409: revoked, it would stay revoked at every start and could leave no admin.
+    """
+    if bootstrap_key and repository.key_hash_of(engine, key_id) == hash_key(bootstrap_key):
+        raise Conflict("This is the bootstrap admin key set by TRUSTPULSE_ADMIN_KEY; it cannot "
+                       "be revoked. Set a new TRUSTPULSE_ADMIN_KEY, restart the gateway, then "
+                       "revoke this one.", {"id": key_id})
     if not repository.revoke_key(engine, key_id, _now()):
         raise NotFound("No such API key.", {"id": key_id})
 
@@ -66,7 +74,8 @@ def identity_of(engine: Engine, *, key_id: int) -> dict | None:
 def ensure_bootstrap_admin(engine: Engine, *, key: str) -> bool:
     """Store the configured admin key (hashed) unless it is already known; say if stored.
 
-    A bootstrap key an admin has revoked stays revoked across restarts.
+    A bootstrap key revoked while it was not the configured one (an earlier
+    TRUSTPULSE_ADMIN_KEY, or one made by the gateway) stays revoked across restarts.
     """
     return repository.insert_key_if_absent(
         engine, name=BOOTSTRAP_NAME, role="admin", key_hash=hash_key(key),

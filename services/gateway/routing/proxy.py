@@ -10,7 +10,8 @@ from flask import Flask, Response, g, request
 
 from services.gateway.routing.backends import backend
 from services.gateway.routing.table import forwarded_paths
-from shared.errors import BadRequest, PayloadTooLarge
+from shared.errors import BadRequest, PayloadTooLarge, ValidationError
+from shared.schemas import text_problems
 
 # Request headers a backend needs; everything else (Authorization above all) stays here.
 FORWARDED_REQUEST_HEADERS = ("Content-Type", "Accept", "Accept-Language", "Idempotency-Key",
@@ -51,20 +52,13 @@ def _request_body() -> bytes:
         except (ValueError, RecursionError):
             # RecursionError: nesting deeper than the parser's stack (`[[[[...`).
             raise BadRequest("The request body is not valid JSON.") from None
-        if SURROGATE_HINT.search(body) and not _is_unicode(document):
+        if SURROGATE_HINT.search(body):
             # A lone surrogate is no character: stored, it breaks every page that shows it.
-            raise BadRequest("The request body has text that is not valid Unicode "
-                             "(a lone surrogate).")
+            # Named by field, as the services' schemas name the text they refuse.
+            problems = text_problems(document)
+            if problems:
+                raise ValidationError("The request has invalid fields.", problems)
     return body
-
-
-def _is_unicode(document) -> bool:
-    """Return whether every string of a parsed JSON document encodes to UTF-8."""
-    try:
-        json.dumps(document, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _outgoing_headers(route) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from services.survey.respondents.service import resolve_token
+from services.survey.responses.answers import answer_from_text
 from services.survey.responses.service import check_answers, store_response
 from shared.app import get_engine
 from shared.errors import APIError, ValidationError
@@ -15,7 +16,6 @@ require_internal_token(bp)
 
 LIKERT_LABELS = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree",
                  4: "Agree", 5: "Strongly agree"}
-NUMERIC = ("likert5", "scale11")
 
 
 def _secret() -> str:
@@ -31,16 +31,9 @@ def form_answers(survey: dict, form) -> dict:
     answers = {}
     for question in survey["questions"]:
         value = form.get(question["key"], "")
-        if question["type"] != "text":
-            value = value.strip()
         if value == "":
             continue
-        if question["type"] in NUMERIC:
-            try:
-                value = int(value)
-            except ValueError:
-                pass  # kept as text: validation names it
-        answers[question["key"]] = value
+        answers[question["key"]] = answer_from_text(value, question["type"])
     return answers
 
 

@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 
 from services.survey.instruments.templates import TEMPLATES
 from services.survey.schema_base import BaseSchema, PageQuerySchema, UTCDateTime
+from shared.schemas import Integer
 
 SLUG = validate.Regexp(r"^[a-z][a-z0-9_]{0,62}$",
                        error="Use lower-case letters, digits and underscores, starting with a letter.")
@@ -113,9 +114,9 @@ class SurveyCreateSchema(BaseSchema):
     questions = fields.List(fields.Nested(QuestionSchema), validate=validate.Length(min=1, max=100))
     indices = fields.List(fields.Nested(IndexSchema), load_default=list)
     segments = fields.List(fields.String(validate=SLUG), validate=validate.Length(max=10))
-    anonymity_threshold = fields.Integer(load_default=5,
+    anonymity_threshold = Integer(load_default=5,
                                          validate=validate.Range(min=MIN_THRESHOLD, max=1000))
-    comment_threshold = fields.Integer(validate=validate.Range(min=MIN_THRESHOLD, max=1000))
+    comment_threshold = Integer(validate=validate.Range(min=MIN_THRESHOLD, max=1000))
 
     @ma.validates_schema(skip_on_field_errors=False, pass_original=True)
     def _check_definition(self, data, original, **kwargs):

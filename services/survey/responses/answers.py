@@ -14,23 +14,22 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from services.survey.schema_base import BaseSchema
+from shared.schemas import BaseSchema, Integer, integer_from_text, is_storable_text
 from shared.summaries import is_required
 
 TEXT_MAX = 2000
 RANGES = {"likert5": (1, 5), "scale11": (0, 10)}
 
 
-class StrictInteger(fields.Integer):
-    """An integer that refuses booleans, strings and fractional numbers."""
+def answer_from_text(value: str, qtype: str):
+    """Return an answer given as text (a CSV cell, a form field) typed for its question.
 
-    def __init__(self, **kwargs):
-        super().__init__(strict=True, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
+    A number is only plain ASCII digits; anything else stays text, for validation to name.
+    """
+    if qtype in RANGES:
+        number = integer_from_text(value)
+        return value if number is None else number
+    return value
 
 
 def _field_for(question: dict) -> fields.Field:
@@ -39,7 +38,7 @@ def _field_for(question: dict) -> fields.Field:
     qtype = question["type"]
     if qtype in RANGES:
         low, high = RANGES[qtype]
-        return StrictInteger(validate=validate.Range(min=low, max=high), **common)
+        return Integer(validate=validate.Range(min=low, max=high), **common)
     if qtype == "choice":
         return fields.String(validate=validate.OneOf(question["options"]), **common)
     return fields.String(validate=validate.Length(max=TEXT_MAX), **common)
@@ -79,7 +78,8 @@ def fast_answers_check(survey: dict) -> Callable[[Any], bool]:
         elif qtype == "choice":
             checks[q["key"]] = lambda v, opts=frozenset(q["options"]): type(v) is str and v in opts
         else:
-            checks[q["key"]] = lambda v: type(v) is str and len(v) <= TEXT_MAX
+            checks[q["key"]] = lambda v: (type(v) is str and len(v) <= TEXT_MAX
+                                          and is_storable_text(v))
     known = frozenset(checks)
 
     def check(answers: Any) -> bool:
@@ -134,7 +134,8 @@ def answer_columns(survey: dict) -> Callable[[list], dict[str, list] | None]:
             values.discard(None)
             if allowed is not None and not values <= allowed:
                 return None
-            if allowed is None and values and max(map(len, values)) > TEXT_MAX:
+            if allowed is None and values and (max(map(len, values)) > TEXT_MAX
+                                               or not is_storable_text("".join(values))):
                 return None
             out[key] = column
         return out

@@ -18,26 +18,28 @@ import orjson
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from services.survey.clock import as_utc, utcnow
+from services.survey.clock import utcnow
 from services.survey.instruments.service import check_segment, get_survey, survey_layout
 from services.survey.responses import repository
 from services.survey.responses.answers import (
     answer_columns,
+    answer_from_text,
     fast_answers_check,
     validate_answers,
 )
 from services.survey.responses.encoding import bucket_vectors
 from services.survey.responses.schemas import ImportRowSchema
 from services.survey.responses.service import EMPLOYEE, answers_schema_of, combo_ids_for
+from services.survey.schema_base import utc_or_none
 from services.survey.waves.service import survey_waves
 from shared.db import write_transaction
 from shared.errors import ValidationError
 from shared.observability import RESPONSES_STORED
+from shared.schemas import is_storable_text
 from shared.summaries import VECTOR_DTYPE
 
 MAX_REPORTED_ROWS = 100
 ROW_KEYS = frozenset({"submitted_at", "segment", "answers"})
-NUMERIC = ("likert5", "scale11")
 
 
 _gc_lock = threading.Lock()
@@ -126,22 +128,13 @@ def _csv_rows(reader, survey: dict) -> list[dict]:
             elif value == "":
                 continue
             elif name in types:
-                row["answers"][name] = _csv_answer(value, types[name])
+                row["answers"][name] = answer_from_text(value, types[name])
             else:
                 row["segment"][name] = value
         if len(values) != len(header):
             row["columns"] = len(values)
         rows.append(row)
     return rows
-
-
-def _csv_answer(value: str, qtype: str):
-    if qtype in NUMERIC:
-        try:
-            return int(value)
-        except ValueError:
-            return value  # left as text so that validation names the bad value
-    return value
 
 
 def _fast_time(value) -> datetime | None:
@@ -151,7 +144,7 @@ def _fast_time(value) -> datetime | None:
         at = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return at if at.tzinfo is UTC else as_utc(at)  # "...Z" is UTC already
+    return at if at.tzinfo is UTC else utc_or_none(at)  # "...Z" is UTC already
 
 
 def _envelope(row, allowed: frozenset, now: datetime) -> tuple | None:
@@ -161,7 +154,8 @@ def _envelope(row, allowed: frozenset, now: datetime) -> tuple | None:
     at = _fast_time(row.get("submitted_at"))
     segment = row.get("segment", {})
     if (at is not None and at <= now and type(segment) is dict and allowed.issuperset(segment)
-            and all(type(v) is str and 0 < len(v) <= 100 for v in segment.values())):
+            and all(type(v) is str and 0 < len(v) <= 100 and is_storable_text(v)
+                    for v in segment.values())):
         return at, segment
     return None
 
@@ -180,14 +174,15 @@ def _envelopes(rows: list, allowed: frozenset, now: datetime) -> list[tuple] | N
             or not allowed.issuperset(set().union(*segments)):
         return None
     values = set().union(*map(dict.values, segments))
-    if not all(type(v) is str and 0 < len(v) <= 100 for v in values):
+    if not all(type(v) is str and 0 < len(v) <= 100 for v in values) \
+            or not is_storable_text("".join(values)):
         return None
     try:
         times = list(map(datetime.fromisoformat, texts))
     except ValueError:
         return None
-    times = [at if at.tzinfo is UTC else as_utc(at) for at in times]  # "...Z" is UTC already
-    if max(times) > now:
+    times = [at if at.tzinfo is UTC else utc_or_none(at) for at in times]  # "...Z" is UTC
+    if None in times or max(times) > now:
         return None
     return list(zip(times, segments))
 

@@ -92,25 +92,32 @@ def submit_response(*, engine: Engine, secret: str, token: str, answers,
 
 def _submit(*, engine: Engine, secret: str, token: str, answers,
             idempotency_key: str | None) -> tuple[int, dict]:
-    if idempotency_key:
-        with engine.connect() as conn:
-            stored = repository.fetch_idempotent(conn, idempotency_key)
-        if stored:
-            return stored
-    # The transaction finds a spent link itself; no need for a separate read first.
-    respondent = resolve_token(engine=engine, secret=secret, token=token, check_spent=False)
-    clean = check_answers(engine=engine, survey=respondent.survey, answers=answers)
+    stored = _answered_under(engine, idempotency_key)
+    if stored:
+        return stored
     try:
+        # The transaction finds a spent link itself; no need for a separate read first.
+        respondent = resolve_token(engine=engine, secret=secret, token=token, check_spent=False)
+        clean = check_answers(engine=engine, survey=respondent.survey, answers=answers)
         return store_response(engine=engine, respondent=respondent, answers=clean,
                               idempotency_key=idempotency_key)
-    except (Conflict, IntegrityError):
-        # A concurrent retry with the same key may have stored it first: answer as it did.
-        if idempotency_key:
-            with engine.connect() as conn:
-                stored = repository.fetch_idempotent(conn, idempotency_key)
-            if stored:
-                return stored
+    except (Conflict, IntegrityError) as exc:
+        # A concurrent retry with the same key may have spent the token since the read
+        # above, before this one read the token or while it stored: answer as that one did.
+        stored = _answered_under(engine, idempotency_key)
+        if stored:
+            return stored
+        if isinstance(exc, Conflict):
+            raise
         raise Conflict("This survey link has already been used.") from None
+
+
+def _answered_under(engine: Engine, idempotency_key: str | None) -> tuple[int, dict] | None:
+    """Return the (status, body) stored under an idempotency key, if any."""
+    if not idempotency_key:
+        return None
+    with engine.connect() as conn:
+        return repository.fetch_idempotent(conn, idempotency_key)
 
 
 def store_response(*, engine: Engine, respondent: Respondent, answers: dict,

@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from services.survey.schema_base import BaseSchema
+from shared.schemas import IntegerText
 
 GROUP_BY = ("day", "week", "month", "quarter", "wave", "bucket", "all")
 
@@ -29,7 +30,7 @@ class RangeQuerySchema(BaseSchema):
     from_ = fields.Date(data_key="from", load_default=None)
     to = fields.Date(load_default=None)
     filter = fields.String(load_default=None)
-    wave = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    wave = IntegerText(load_default=None, validate=validate.Range(min=1))
 
     @ma.validates_schema
     def _check_range(self, data, **kwargs):
@@ -69,7 +70,7 @@ class CommentsQuerySchema(RangeQuerySchema):
     """`GET /internal/surveys/{id}/comments` query."""
 
     question = fields.String(required=True)
-    atom_min = fields.Integer(load_default=None, validate=validate.Range(min=1), metadata={
+    atom_min = IntegerText(load_default=None, validate=validate.Range(min=1), metadata={
         "description": "Only the answers of responses whose atom (segment combination, "
                        "and day (customer surveys) or ISO week and wave (employee pulses)) "
                        "holds at least this many of the survey's responses."})

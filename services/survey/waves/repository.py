@@ -9,12 +9,25 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from services.survey.clock import as_utc
-from services.survey.tables import schedules, waves
+from services.survey.tables import schedules, surveys, waves
 
 
 def _wave(row) -> dict:
     return {"id": row.id, "survey_id": row.survey_id, "opens_at": as_utc(row.opens_at),
             "closes_at": as_utc(row.closes_at), "schedule_id": row.schedule_id}
+
+
+def lock_survey(conn: Connection, survey_id: int) -> None:
+    """Hold the survey's row until the transaction ends (PostgreSQL; SQLite's write
+    transaction holds the whole database already).
+
+    FOR NO KEY UPDATE: it waits for another holder, but not for the inserts that only
+    reference the survey (invitations, segment combinations) and share-lock its key.
+    """
+    if conn.dialect.name == "postgresql":
+        # key_share: FOR NO KEY UPDATE.
+        conn.execute(sa.select(surveys.c.id).where(surveys.c.id == survey_id)
+                     .with_for_update(key_share=True))
 
 
 def insert_wave(conn: Connection, *, survey_id: int, opens_at: datetime,

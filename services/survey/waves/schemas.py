@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from services.survey.schema_base import BaseSchema, PageQuerySchema, UTCDateTime
+from services.survey.schema_base import END_OF_TIME, BaseSchema, PageQuerySchema, UTCDateTime
+from shared.schemas import Integer
 
 
 class WaveCreateSchema(BaseSchema):
@@ -45,14 +48,18 @@ class WaveListQuerySchema(PageQuerySchema):
 class ScheduleCreateSchema(BaseSchema):
     """`POST /surveys/{id}/schedule`: a wave every `every_days`, open for `open_days`."""
 
-    every_days = fields.Integer(required=True, validate=validate.Range(min=1, max=366))
-    open_days = fields.Integer(required=True, validate=validate.Range(min=1, max=366))
+    every_days = Integer(required=True, validate=validate.Range(min=1, max=366))
+    open_days = Integer(required=True, validate=validate.Range(min=1, max=366))
     starts_at = UTCDateTime(load_default=None)
 
     @ma.validates_schema
     def _check_open_days(self, data, **kwargs):
         if data["open_days"] > data["every_days"]:
             raise ma.ValidationError({"open_days": ["May not exceed every_days."]})
+        starts = data["starts_at"]
+        if starts is not None and starts > END_OF_TIME - timedelta(days=data["open_days"]):
+            raise ma.ValidationError({"starts_at": [
+                "The first wave would close after 9999-12-31T23:59:59Z."]})
 
 
 class ScheduleSchema(ma.Schema):

@@ -6,9 +6,11 @@ import time
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from services.survey.clock import utcnow
 from services.survey.instruments.service import engine_cache, get_survey
+from services.survey.schema_base import END_OF_TIME
 from services.survey.waves import repository
 from shared.db import write_transaction
 from shared.errors import Conflict, NotFound
@@ -29,16 +31,26 @@ def _with_status(wave: dict, now: datetime | None = None) -> dict:
 
 def create_wave(*, engine: Engine, survey_id: int, opens_at: datetime,
                 closes_at: datetime) -> dict:
-    """Add a wave to a survey; 409 if it overlaps another of its waves."""
+    """Add a wave to a survey; 409 if it overlaps another of its waves.
+
+    The check and the insert are one step for concurrent requests: the transaction first
+    takes the survey's row lock (PostgreSQL; SQLite's write transaction holds the whole
+    database), so a second request for the same survey checks after the first committed.
+    """
     get_survey(engine=engine, survey_id=survey_id)
-    with write_transaction(engine) as conn:
-        clash = repository.overlapping_waves(conn, survey_id=survey_id, opens_at=opens_at,
+    try:
+        with write_transaction(engine) as conn:
+            repository.lock_survey(conn, survey_id)
+            clash = repository.overlapping_waves(conn, survey_id=survey_id, opens_at=opens_at,
+                                                 closes_at=closes_at)
+            if clash:
+                raise Conflict(f"The wave overlaps wave {clash[0]['id']} of this survey.",
+                               {"wave_id": clash[0]["id"]})
+            wave_id = repository.insert_wave(conn, survey_id=survey_id, opens_at=opens_at,
                                              closes_at=closes_at)
-        if clash:
-            raise Conflict(f"The wave overlaps wave {clash[0]['id']} of this survey.",
-                           {"wave_id": clash[0]["id"]})
-        wave_id = repository.insert_wave(conn, survey_id=survey_id, opens_at=opens_at,
-                                         closes_at=closes_at)
+    except IntegrityError:
+        # The schedule job, which takes no lock, made a wave opening at the same moment.
+        raise Conflict("Another wave of this survey opens at that moment.") from None
     engine_cache(engine, "waves").pop(survey_id, None)
     return get_wave(engine=engine, wave_id=wave_id)
 
@@ -99,14 +111,20 @@ def create_schedule(*, engine: Engine, survey_id: int, every_days: int, open_day
 def scheduled_windows(schedule: dict, *, now: datetime) -> list[tuple[datetime, datetime]]:
     """Return the windows a schedule needs by `now`: not over before it was made, up to one period ahead."""
     every, length = timedelta(days=schedule["every_days"]), timedelta(days=schedule["open_days"])
-    start, horizon = schedule["starts_at"], now + every
+    start = schedule["starts_at"]
+    # No window closes past the last instant a timestamp holds (one stored before starts
+    # were checked may reach it). Sums near it are kept to durations (`k * every` against
+    # `horizon - start`), which do not overflow as datetimes would.
+    last_open = END_OF_TIME - length
+    horizon = last_open if now > last_open - every else now + every
     first = 0
-    if schedule["created_at"] > start + length:
+    over = schedule["created_at"] - start - length
+    if over > timedelta(0):
         # Skip the windows already over when the schedule was made.
-        first = int((schedule["created_at"] - start - length) / every) + 1
+        first = over // every + 1
     windows = []
     k = first
-    while start + k * every <= horizon:
+    while k * every <= horizon - start:
         opens = start + k * every
         windows.append((opens, opens + length))
         k += 1
