@@ -16,6 +16,17 @@ log = logging.getLogger("trustpulse.http")
 
 INTERNAL_TOKEN_HEADER = "X-Internal-Token"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# Every way an answer can fail to arrive whole: refused or reset connections, timeouts, a
+# backend dying mid-reply (a cut chunked or sized body), a body that does not decode, a
+# redirect loop. The other `requests` errors are about the request made here: bugs.
+TRANSPORT_ERRORS = (
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+    requests.exceptions.TooManyRedirects,
+    requests.exceptions.RetryError,
+)
 
 
 class ServiceClient:
@@ -24,7 +35,7 @@ class ServiceClient:
     Connect and read timeouts bound every call; connection failures and 502/503/504 are
     retried with backoff for idempotent methods only (a POST is never sent twice); the
     internal token and the current request id travel with every call. A backend that
-    cannot be reached or times out raises `Unavailable` naming it.
+    cannot be reached, times out or fails mid-answer raises `Unavailable` naming it.
     """
 
     def __init__(self, name: str, base_url: str, *, internal_token: str | None = None,
@@ -57,7 +68,7 @@ class ServiceClient:
             self.session.headers[INTERNAL_TOKEN_HEADER] = internal_token
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
-        """Send a request to the backend; raise `Unavailable` if it does not answer in time."""
+        """Send a request to the backend; raise `Unavailable` unless a whole answer comes."""
         headers = dict(kwargs.pop("headers", None) or {})
         request_id = current_request_id()
         if request_id and REQUEST_ID_HEADER not in headers:
@@ -68,7 +79,7 @@ class ServiceClient:
             kwargs.setdefault("allow_redirects", False)
         try:
             return self.session.request(method, self.base_url + path, headers=headers, **kwargs)
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except TRANSPORT_ERRORS as exc:
             log.warning("%s unavailable: %s", self.name, type(exc).__name__)
             raise Unavailable(f"The {self.name} service is unavailable.",
                               {"service": self.name}) from None
