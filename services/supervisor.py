@@ -72,25 +72,29 @@ class Child:
     failed_starts: int = 0
     restarts: int = 0
     restart_at: float | None = None
+    # Where the current process's output starts in the log (earlier runs' is above it).
+    log_offset: int = 0
 
     def log_tail(self, lines: int = 12) -> str:
-        """Return the last lines of the service's log."""
+        """Return the last lines the current process wrote to the service's log."""
         try:
-            text = self.log_path.read_text(errors="replace")
+            with open(self.log_path, "rb") as log:
+                log.seek(self.log_offset)
+                text = log.read().decode(errors="replace")
         except OSError:
             return ""
         return "\n".join(text.splitlines()[-lines:])
 
     def failure_reason(self) -> str:
         """Return a person's explanation of why this service exited, from its log."""
+        code = self.process.returncode
+        if code is not None and code < 0:
+            return f"it was killed by {signal.Signals(-code).name}"
         tail = self.log_tail(40)
         if "Address already in use" in tail:
             return "its port is already in use"
         if "OperationalError" in tail or "could not connect" in tail:
             return "it cannot reach its database"
-        code = self.process.returncode
-        if code is not None and code < 0:
-            return f"it was killed by {signal.Signals(-code).name}"
         return f"it exited with status {code}"
 
 
@@ -126,6 +130,7 @@ class Supervisor:
             # Workers left by a killed master would hold the port, or answer for the new one.
             _signal_group(child.process.pid, signal.SIGKILL)
         with open(child.log_path, "ab") as log:
+            child.log_offset = log.tell()
             # Own session: a Ctrl-C reaches only us, and we stop the children in order.
             child.process = subprocess.Popen(
                 self.command(child.service, child.host, child.port), env=self.env,
