@@ -42,7 +42,8 @@ def port_problem(host: str, port: int) -> str | None:
 def gunicorn_command(service: str, host: str, port: int, *, workers: int | None = WORKERS,
                      migrate: bool = False) -> list[str]:
     """Return the command serving one service with gunicorn (gthread workers, JSON errors)."""
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+    command = [sys.executable, "-m", "gunicorn", "--config", "python:shared.gunicorn_config",
+               "--bind", f"{host}:{port}",
                "--worker-class", "shared.gunicorn_worker.JsonErrorWorker", "--threads", str(THREADS),
                "--timeout", "120", "--graceful-timeout", "10", "--log-level", "warning",
                "--error-logfile", "-"]
@@ -53,7 +54,7 @@ def gunicorn_command(service: str, host: str, port: int, *, workers: int | None 
 
 # Seconds before a service that stopped is started again, by how many starts in a row have
 # failed; once every delay is used the suite stops.
-RESTART_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
+RESTART_DELAYS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 TICK_SECONDS = 0.25
 
 
