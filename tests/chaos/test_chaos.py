@@ -7,7 +7,8 @@ with every process of theirs (twice for survey), and on PostgreSQL the database 
 acknowledged response is lost, none is stored twice, nothing was answered 500 (or 409),
 and every retry got the original id.
 
-Bound: about 60 s on SQLite and 80 s on PostgreSQL (start-up, about 30 s of load, stop).
+Bound: 30 to 70 s a database on two cores, with the machine's load (start-up, about 20 s of
+load, stop); every wait in it has a deadline.
 """
 
 from __future__ import annotations
