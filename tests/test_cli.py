@@ -1,4 +1,5 @@
-"""`trustpulse`: the suite really starts, answers, stops on SIGTERM, and explains failures.
+"""`trustpulse`: the suite really starts, answers, heals a killed service, stops on SIGTERM, and
+explains failures.
 
 These start real gunicorn processes, so they are few and slow (several seconds each).
 """
