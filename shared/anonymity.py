@@ -40,7 +40,6 @@ Line = Sequence[Hashable]
 # suppression cannot be settled within them is hidden whole.
 MILP_NODE_LIMIT = 200
 MAX_ROUNDS = 40
-MAX_UNION_FREEDOM = 10**6
 
 
 class SuppressionUndecided(Exception):
@@ -139,9 +138,14 @@ class RowSpace:
         rest = rest[rest.any(axis=1)]
         if not len(rest):
             return cls(unknown, np.zeros((0, int(unknown.sum()))))
-        _, sigma, right = np.linalg.svd(rest, full_matrices=False)
-        rank = int((sigma > sigma[0] * max(rest.shape) * np.finfo(float).eps * 16).sum())
-        return cls(unknown, right[:rank])
+        return cls(unknown, orthonormal_rows(rest))
+
+
+def orthonormal_rows(matrix: np.ndarray) -> np.ndarray:
+    """Return an orthonormal basis (as rows) of the row space of a matrix (thin SVD)."""
+    _, sigma, right = np.linalg.svd(matrix, full_matrices=False)
+    rank = int((sigma > sigma[0] * max(matrix.shape) * np.finfo(float).eps * 16).sum())
+    return right[:rank]
 
 
 def derivable_targets(shown: np.ndarray, targets: np.ndarray,
@@ -228,8 +232,6 @@ def small_derivable_union(space: RowSpace, atom_counts: np.ndarray,
     null = null_space(residual, rcond=1e-9)
     if not null.shape[1]:
         return None  # the small atoms' residuals are independent: no union is derivable
-    if null.shape[1] > MAX_UNION_FREEDOM:
-        raise SuppressionUndecided("too many small atoms depend on each other")
     support = np.flatnonzero(np.abs(null).max(axis=1) > 1e-9)
     _, singular, rows = np.linalg.svd(residual[:, support], full_matrices=False)
     rows = rows[singular > 1e-9 * max(singular.max(initial=0.0), 1.0)]
