@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 
 from services.survey.clock import as_utc, iso_utc
+from shared.pagination import cursor_field
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
@@ -45,7 +46,7 @@ class PageQuerySchema(BaseSchema):
     """`?limit=&cursor=` of every list."""
 
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=500))
-    cursor = ma.fields.String(load_default=None)
+    cursor = cursor_field()
 
 
 class UTCDateTime(ma.fields.DateTime):

@@ -18,6 +18,7 @@ from shared.errors import Unavailable
 from shared.http import ServiceClient
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+ERROR_REF = "#/components/schemas/Error"
 SECURITY_SCHEME = {"bearerAuth": {"type": "http", "scheme": "bearer",
                                   "description": "An API key: `Authorization: Bearer tp_...`."}}
 
@@ -80,22 +81,54 @@ def _merge_components(merged: dict, document: dict, service: str) -> dict:
     return document
 
 
+def _error(description: str, headers: dict | None = None) -> dict:
+    answer = {"description": description,
+              "content": {"application/json": {"schema": {"$ref": ERROR_REF}}}}
+    return {**answer, "headers": headers} if headers else answer
+
+
+# What the gateway itself answers, before or instead of a backend.
+UNAUTHORIZED = _error("No API key, or one that is not valid or has been revoked.")
+FORBIDDEN = _error("The key's role may not do this.")
+RATE_LIMITED = _error("Too many respondent requests from this address.", {"Retry-After": {
+    "description": "Seconds until the limit resets.", "required": True,
+    "schema": {"type": "integer", "minimum": 1}}})
+UNAVAILABLE = _error("A backend service or the database does not answer; `details` names it.")
+BAD_BODY = _error("The body is not valid JSON.")
+TOO_LARGE = _error("The body is over the limit (1 MiB; imports 50 MiB).")
+
+
 def _annotate(operation: dict, route) -> dict:
-    """Add the roles (and the bearer requirement) of a route to its operation."""
+    """Add the roles (and the bearer requirement) of a route to its operation, and the
+    statuses the gateway answers for it."""
     operation = dict(operation)
+    responses = dict(operation.get("responses", {}))
     if route.public:
         operation["security"] = []
         note = "No API key: the respondent token is the credential."
     else:
         operation["security"] = [{"bearerAuth": []}]
         note = "Roles: " + ", ".join(sorted(route.roles)) + "."
+        responses.setdefault("401", UNAUTHORIZED)
+        responses.setdefault("403", FORBIDDEN)
+    if route.rate_limited:
+        responses.setdefault("429", RATE_LIMITED)
+    if "requestBody" in operation:
+        responses.setdefault("400", BAD_BODY)
+        responses.setdefault("413", TOO_LARGE)
+    responses.setdefault("503", UNAVAILABLE)
+    operation["responses"] = responses
     operation["x-roles"] = sorted(route.roles)
     operation["description"] = (operation.get("description", "") + "\n\n" + note).strip()
     return operation
 
 
-def _routed_paths(document: dict, service: str, index: dict) -> dict:
-    """Return the paths of `document` that the route table sends to `service`, annotated."""
+def _routed_paths(document: dict, service: str, index: dict, *, own: bool = False) -> dict:
+    """Return the paths of `document` that the route table sends to `service`, annotated.
+
+    With `own`, operations the table does not list (the gateway's probes) are kept as they
+    are: public, and answered by this process.
+    """
     paths = {}
     for path, item in (document.get("paths") or {}).items():
         if path.startswith("/internal"):
@@ -108,6 +141,8 @@ def _routed_paths(document: dict, service: str, index: dict) -> dict:
             route = index.get((method.upper(), normalise(path)))
             if route is not None and route.target == service:
                 kept[method] = _annotate(operation, route)
+            elif route is None and own:
+                kept[method] = {**operation, "security": []}
         if any(method in HTTP_METHODS for method in kept):
             paths[path] = kept
     return paths
@@ -147,7 +182,7 @@ def merge_documents(own: dict, backends: Mapping[str, dict | None], routes) -> d
     merged = copy.deepcopy(own)
     merged["info"] = {"title": "TrustPulse API", "version": own.get("info", {}).get("version"),
                       "description": "The public API of TrustPulse, served by the gateway."}
-    merged["paths"] = _routed_paths(merged, "gateway", index)
+    merged["paths"] = _routed_paths(merged, "gateway", index, own=True)
     merged.setdefault("components", {}).setdefault("securitySchemes", {}).update(
         SECURITY_SCHEME)
     tags = {tag["name"]: tag for tag in merged.get("tags", [])}

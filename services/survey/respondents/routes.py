@@ -15,6 +15,7 @@ from services.survey.respondents.schemas import (
 )
 from shared.app import get_engine
 from shared.internal import require_internal_token
+from shared.openapi import error_responses
 
 blp = Blueprint("respondents", __name__, url_prefix="/api/v1",
                 description="Invitation tokens and customer links.")
@@ -31,6 +32,7 @@ def public_base_url() -> str:
 class WaveInvitations(MethodView):
     @blp.arguments(InvitationsCreateSchema)
     @blp.response(201, InvitationsSchema)
+    @error_responses(blp, {404: "No such wave.", 410: "The wave is closed."})
     def post(self, data, wave_id):
         """Make one single-use token per respondent, in order."""
         tokens = service.create_invitations(engine=get_engine(), wave_id=wave_id,
@@ -42,6 +44,7 @@ class WaveInvitations(MethodView):
 class SurveyLinks(MethodView):
     @blp.arguments(LinkCreateSchema)
     @blp.response(201, LinkSchema)
+    @error_responses(blp, {404: "No such survey."})
     def post(self, data, survey_id):
         """Make a signed link for one customer interaction."""
         settings = current_app.config["TRUSTPULSE_SETTINGS"]

@@ -18,7 +18,7 @@ class ResponseCreateSchema(BaseSchema):
 class ResponseCreatedSchema(ma.Schema):
     """The stored response's id."""
 
-    id = fields.Integer()
+    id = fields.Integer(required=True)
 
 
 class ImportRowSchema(BaseSchema):
@@ -32,4 +32,4 @@ class ImportRowSchema(BaseSchema):
 class ImportResultSchema(ma.Schema):
     """How many responses an import stored."""
 
-    imported = fields.Integer()
+    imported = fields.Integer(required=True)

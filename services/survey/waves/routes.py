@@ -16,6 +16,7 @@ from services.survey.waves.schemas import (
 )
 from shared.app import get_engine
 from shared.internal import require_internal_token
+from shared.openapi import error_responses
 
 blp = Blueprint("waves", __name__, url_prefix="/api/v1", description="Waves and schedules.")
 require_internal_token(blp)
@@ -25,6 +26,7 @@ require_internal_token(blp)
 class SurveyWaves(MethodView):
     @blp.arguments(WaveListQuerySchema, location="query")
     @blp.response(200, WavePageSchema)
+    @error_responses(blp, {404: "No such survey."})
     def get(self, query, survey_id):
         """List a survey's waves."""
         return service.list_waves(engine=get_engine(), survey_id=survey_id,
@@ -32,6 +34,8 @@ class SurveyWaves(MethodView):
 
     @blp.arguments(WaveCreateSchema)
     @blp.response(201, WaveSchema)
+    @error_responses(blp, {404: "No such survey.",
+                           409: "The wave overlaps another wave of the survey."})
     def post(self, data, survey_id):
         """Add a wave: the survey takes responses from opens_at until closes_at."""
         return service.create_wave(engine=get_engine(), survey_id=survey_id, **data)
@@ -41,6 +45,7 @@ class SurveyWaves(MethodView):
 class SurveySchedule(MethodView):
     @blp.arguments(ScheduleCreateSchema)
     @blp.response(201, ScheduleSchema)
+    @error_responses(blp, {404: "No such survey."})
     def post(self, data, survey_id):
         """Schedule waves: one every `every_days`, open for `open_days`, from `starts_at`."""
         return service.create_schedule(engine=get_engine(), survey_id=survey_id, **data)
