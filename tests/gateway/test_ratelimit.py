@@ -115,9 +115,9 @@ def _start_gateway(env: dict[str, str], workers: int) -> tuple[subprocess.Popen,
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+            if requests.get(url + "/healthz", timeout=5).status_code == 200:
                 return process, url
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still booting its workers
             time.sleep(0.2)
     process.kill()
     pytest.fail("the gateway did not start")

@@ -19,6 +19,11 @@ from shared.http import ServiceClient
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 ERROR_REF = "#/components/schemas/Error"
+DESCRIPTION = ("The public API of TrustPulse, served by the gateway. Authenticate with "
+               "`Authorization: Bearer <api key>` (Authorize). Every error is "
+               "`{\"error\": {\"code\", \"message\", \"details\", \"request_id\"}}`; every "
+               "answer carries `X-Request-ID`. The document itself: "
+               "[/api/openapi.json](/api/openapi.json).")
 SECURITY_SCHEME = {"bearerAuth": {"type": "http", "scheme": "bearer",
                                   "description": "An API key: `Authorization: Bearer tp_...`."}}
 
@@ -181,7 +186,7 @@ def merge_documents(own: dict, backends: Mapping[str, dict | None], routes) -> d
     index = index_routes(routes)
     merged = copy.deepcopy(own)
     merged["info"] = {"title": "TrustPulse API", "version": own.get("info", {}).get("version"),
-                      "description": "The public API of TrustPulse, served by the gateway."}
+                      "description": DESCRIPTION}
     merged["paths"] = _routed_paths(merged, "gateway", index, own=True)
     merged.setdefault("components", {}).setdefault("securitySchemes", {}).update(
         SECURITY_SCHEME)
@@ -195,7 +200,9 @@ def merge_documents(own: dict, backends: Mapping[str, dict | None], routes) -> d
         merged["paths"].update(_routed_paths(document, service, index))
         for tag in document.get("tags", []):
             tags.setdefault(tag["name"], tag)
-    merged["tags"] = list(tags.values())
+    used = {tag for item in merged["paths"].values() for method, operation in item.items()
+            if method in HTTP_METHODS for tag in operation.get("tags", [])}
+    merged["tags"] = [tag for name, tag in tags.items() if name in used]
     _drop_unreferenced_components(merged)
     if missing:
         # Say what is left out rather than fail: docs stay up while a backend is down.
