@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from shared.errors import ErrorSchema
+from shared.errors import CODES, ErrorSchema
+
+
+def error_example(status: int, message: str, details: dict | None = None) -> dict:
+    """Return an example error document of `status`, for the reference."""
+    return {"error": {"code": CODES.get(status, "error"), "message": message,
+                      "details": details or {}, "request_id": "5f0c6b1e9a2d4c7e"}}
 
 
 def error_responses(blp, errors: Mapping[int, str]):
@@ -15,7 +21,8 @@ def error_responses(blp, errors: Mapping[int, str]):
     """
     def decorate(view):
         for status, description in errors.items():
-            view = blp.alt_response(status, schema=ErrorSchema, description=description)(view)
+            view = blp.alt_response(status, schema=ErrorSchema, description=description,
+                                    example=error_example(status, description))(view)
         return view
     return decorate
 

@@ -39,7 +39,11 @@ def metric_field(**kwargs) -> ma.fields.String:
     """Return a query field holding a metric."""
     return ma.fields.String(validate=FullMatch(METRIC_PATTERN, error=(
         "use index:<key>, item:<question>, nps:<question>, share:<question>=<option>, "
-        "top2:<question> or alpha:<index>")), metadata={"example": "index:ai_trust"}, **kwargs)
+        "top2:<question> or alpha:<index>")), metadata={
+        "example": "index:ai_trust",
+        "description": "index:<key> (0-100), item:<question> (mean), nps:<question>, "
+                       "share:<question>=<option> (0..1), top2:<question> or alpha:<index>."},
+        **kwargs)
 
 
 def selector_field(**kwargs) -> ma.fields.String:
@@ -47,20 +51,24 @@ def selector_field(**kwargs) -> ma.fields.String:
     return ma.fields.String(validate=FullMatch(SELECTOR_PATTERN, error=(
         "use parts joined by ';': period:<label> (2026-W40, 2026-09, 2026-Q3, 2026-09-28, "
         "wave-<id>) or segment:<attribute>=<value>")),
-        metadata={"example": "period:2026-09;segment:department=Support"}, **kwargs)
+        metadata={"example": "period:2026-09;segment:department=Support",
+                  "description": "A group: period:<label> (at most one) and "
+                                 "segment:<attribute>=<value> parts, joined by ';'."},
+        **kwargs)
 
 
 def question_field(**kwargs) -> ma.fields.String:
     """Return a query field holding a question key."""
     return ma.fields.String(validate=FullMatch(rf"^{KEY}$", error="not a question key"),
-                            **kwargs)
+                            metadata={"description": "A question's key."}, **kwargs)
 
 
 def segment_by_field() -> ma.fields.String:
     """Return the `segment_by` field: attributes separated by commas."""
     return ma.fields.String(load_default=None, validate=FullMatch(
         SEGMENT_BY_PATTERN, error="use segment attributes separated by commas"),
-        metadata={"example": "department"})
+        metadata={"example": "department",
+                  "description": "Segment attributes (comma-separated): one row per value."})
 
 
 class ScoresQuerySchema(BaseSchema):

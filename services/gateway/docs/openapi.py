@@ -16,6 +16,7 @@ from services.gateway.routing.backends import probe_timeout
 from services.gateway.routing.table import index_routes, normalise
 from shared.errors import Unavailable
 from shared.http import ServiceClient
+from shared.openapi import error_example
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 ERROR_REF = "#/components/schemas/Error"
@@ -86,21 +87,22 @@ def _merge_components(merged: dict, document: dict, service: str) -> dict:
     return document
 
 
-def _error(description: str, headers: dict | None = None) -> dict:
-    answer = {"description": description,
-              "content": {"application/json": {"schema": {"$ref": ERROR_REF}}}}
+def _error(status: int, description: str, headers: dict | None = None) -> dict:
+    answer = {"description": description, "content": {"application/json": {
+        "schema": {"$ref": ERROR_REF}, "example": error_example(status, description)}}}
     return {**answer, "headers": headers} if headers else answer
 
 
 # What the gateway itself answers, before or instead of a backend.
-UNAUTHORIZED = _error("No API key, or one that is not valid or has been revoked.")
-FORBIDDEN = _error("The key's role may not do this.")
-RATE_LIMITED = _error("Too many respondent requests from this address.", {"Retry-After": {
+UNAUTHORIZED = _error(401, "No API key, or one that is not valid or has been revoked.")
+FORBIDDEN = _error(403, "The key's role may not do this.")
+RATE_LIMITED = _error(429, "Too many respondent requests from this address.", {"Retry-After": {
     "description": "Seconds until the limit resets.", "required": True,
     "schema": {"type": "integer", "minimum": 1}}})
-UNAVAILABLE = _error("A backend service or the database does not answer; `details` names it.")
-BAD_BODY = _error("The body is not valid JSON.")
-TOO_LARGE = _error("The body is over the limit (1 MiB; imports 50 MiB).")
+UNAVAILABLE = _error(503, "A backend service or the database does not answer; `details` "
+                          "names it.")
+BAD_BODY = _error(400, "The body is not valid JSON.")
+TOO_LARGE = _error(413, "The body is over the limit (1 MiB; imports 50 MiB).")
 
 
 def _annotate(operation: dict, route) -> dict:

@@ -40,7 +40,9 @@ class Surveys(MethodView):
         return service.list_surveys(engine=get_engine(), limit=query["limit"],
                                     cursor=query["cursor"])
 
-    @blp.arguments(SurveyCreateSchema)
+    @blp.arguments(SurveyCreateSchema, example={
+        "title": "Support pulse", "kind": "employee_pulse", "template": "ai-trust-pulse",
+        "segments": ["department", "location"], "anonymity_threshold": 5})
     @blp.response(201, SurveySchema)
     def post(self, data):
         """Create a survey from a template or from explicit questions and indices."""

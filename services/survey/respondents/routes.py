@@ -30,7 +30,8 @@ def public_base_url() -> str:
 
 @blp.route("/waves/<int:wave_id>/invitations")
 class WaveInvitations(MethodView):
-    @blp.arguments(InvitationsCreateSchema)
+    @blp.arguments(InvitationsCreateSchema, example={"respondents": [
+        {"segment": {"department": "Support", "location": "Leeds"}}]})
     @blp.response(201, InvitationsSchema)
     @error_responses(blp, {404: "No such wave.", 410: "The wave is closed."})
     def post(self, data, wave_id):
@@ -42,7 +43,8 @@ class WaveInvitations(MethodView):
 
 @blp.route("/surveys/<int:survey_id>/links")
 class SurveyLinks(MethodView):
-    @blp.arguments(LinkCreateSchema)
+    @blp.arguments(LinkCreateSchema, example={
+        "interaction_id": "call-2026-0042", "segment": {"channel": "chat", "handled_by": "ai"}})
     @blp.response(201, LinkSchema)
     @error_responses(blp, {404: "No such survey."})
     def post(self, data, survey_id):

@@ -39,7 +39,8 @@ def idempotency_key() -> str | None:
 
 @blp.route("/responses")
 class Responses(MethodView):
-    @blp.arguments(RESPONSE_CREATE)
+    @blp.arguments(RESPONSE_CREATE, example={
+        "token": "sX3v...", "answers": {"job_security": 4, "comment": "Clear guidance."}})
     @blp.doc(parameters=[{"in": "header", "name": IDEMPOTENCY_HEADER, "required": False,
                           "description": "A retry with the same key answers the same 201 "
                                          "and stores nothing new.",

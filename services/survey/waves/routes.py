@@ -32,7 +32,8 @@ class SurveyWaves(MethodView):
         return service.list_waves(engine=get_engine(), survey_id=survey_id,
                                   limit=query["limit"], cursor=query["cursor"])
 
-    @blp.arguments(WaveCreateSchema)
+    @blp.arguments(WaveCreateSchema, example={"opens_at": "2026-09-28T08:00:00Z",
+                                              "closes_at": "2026-10-02T18:00:00Z"})
     @blp.response(201, WaveSchema)
     @error_responses(blp, {404: "No such survey.",
                            409: "The wave overlaps another wave of the survey."})
@@ -43,7 +44,8 @@ class SurveyWaves(MethodView):
 
 @blp.route("/surveys/<int:survey_id>/schedule")
 class SurveySchedule(MethodView):
-    @blp.arguments(ScheduleCreateSchema)
+    @blp.arguments(ScheduleCreateSchema, example={"every_days": 14, "open_days": 5,
+                                                  "starts_at": "2026-09-28T08:00:00Z"})
     @blp.response(201, ScheduleSchema)
     @error_responses(blp, {404: "No such survey."})
     def post(self, data, survey_id):
