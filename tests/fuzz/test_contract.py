@@ -20,11 +20,13 @@ import subprocess
 import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import ADMIN_KEY, start_suite
 
+ROOT = Path(__file__).resolve().parents[2]  # the hooks module is imported from here
 SEED = 20261201
 MAX_SECONDS = 100
 ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
@@ -88,6 +90,13 @@ seed = {SEED}
 workers = 1
 max-time = {MAX_SECONDS}
 
+# Nothing kept from earlier runs: the seed alone decides what is sent.
+[cache]
+enabled = false
+
+[generation]
+database = "none"
+
 [checks]
 enabled = true
 
@@ -124,5 +133,6 @@ def test_every_answer_holds_to_the_openapi_document(fuzz_suite, tmp_path):
         [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run",
          f"{url}/api/openapi.json", "--url", url, "-H", f"Authorization: Bearer {ADMIN_KEY}",
          "--no-color", "--report", "ndjson", "--report-dir", str(tmp_path)],
-        check=False, env=env, capture_output=True, text=True, timeout=MAX_SECONDS + 120)
+        check=False, cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=MAX_SECONDS + 120)
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-3000:]
