@@ -106,8 +106,7 @@ TOO_LARGE = _error(413, "The body is over the limit (1 MiB; imports 50 MiB).")
 
 
 def _annotate(operation: dict, route) -> dict:
-    """Add the roles (and the bearer requirement) of a route to its operation, and the
-    statuses the gateway answers for it."""
+    """Add a route's roles, bearer requirement and the statuses the gateway answers for it."""
     operation = dict(operation)
     responses = dict(operation.get("responses", {}))
     if route.public:
