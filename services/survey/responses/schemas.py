@@ -18,7 +18,7 @@ class ResponseCreateSchema(BaseSchema):
 class ResponseCreatedSchema(ma.Schema):
     """The stored response's id."""
 
-    id = fields.Integer()
+    id = fields.Integer(required=True)
 
 
 class ImportRowSchema(BaseSchema):
@@ -40,3 +40,4 @@ class ImportResultSchema(ma.Schema):
 
     imported = fields.Integer()
     valid = fields.Integer()
+    imported = fields.Integer(required=True)
