@@ -65,11 +65,10 @@ class ResponseImport(MethodView):
         "text/csv": {"schema": {"type": "string"}}}})
     @blp.arguments(ImportQuerySchema, location="query")
     @blp.response(201, ImportResultSchema)
-    def post(self, query, survey_id):
     @error_responses(blp, {400: "The body is not valid JSON, or the CSV is not UTF-8.",
                            404: "No such survey.", 415: "Neither JSON nor CSV.",
                            422: "Some rows are not valid (each is named); nothing is stored."})
-    def post(self, survey_id):
+    def post(self, query, survey_id):
         """Import historical responses (JSON or CSV, up to 50 MiB): all rows or none."""
         request.max_content_length = IMPORT_MAX_BYTES
         engine = get_engine()

@@ -38,6 +38,5 @@ class ImportQuerySchema(BaseSchema):
 class ImportResultSchema(ma.Schema):
     """How many responses an import stored (a dry run: none, and how many are valid)."""
 
-    imported = fields.Integer()
-    valid = fields.Integer()
     imported = fields.Integer(required=True)
+    valid = fields.Integer()
