@@ -8,6 +8,9 @@ reference libraries also see.
 from __future__ import annotations
 
 import random
+import shutil
+import tempfile
+import weakref
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
@@ -197,16 +200,24 @@ LATER = datetime(2031, 1, 1, tzinfo=UTC)
 
 class MemoryAnalytics(Analytics):
     """The analytics context over a `MemorySource`, with decisions kept in a real SQLite
-    database in memory; the source's helpers (`raw`, `asked`, ...) are reachable on it."""
+    database (a file of its own, as decisions finished in the background use their own
+    connection); the source's helpers (`raw`, `asked`, ...) are reachable on it."""
 
     def __init__(self, source: MemorySource, now: datetime = LATER):
-        engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
+        folder = tempfile.mkdtemp(prefix="trustpulse-decisions-")
+        engine = sa.create_engine(f"sqlite:///{folder}/metrics.db")
+        weakref.finalize(self, _remove, engine, folder)
         metadata.create_all(engine)
         super().__init__(source, DecisionStore(engine), lambda: self.now)
         self.now = now
 
     def __getattr__(self, name):
         return getattr(self.source, name)
+
+
+def _remove(engine, folder: str) -> None:
+    engine.dispose()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def analytics(survey: dict, responses: list[dict], now: datetime = LATER) -> MemoryAnalytics:
