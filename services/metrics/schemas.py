@@ -10,10 +10,8 @@ from __future__ import annotations
 import marshmallow as ma
 
 from services.metrics.analytics.selectors import PERIODS
-from shared.pagination import cursor_field
 from shared.patterns import KEY, FullMatch
 from shared.schemas import BaseSchema, PageQuerySchema
-
 
 PERIOD = ma.validate.OneOf(PERIODS, error=f"use one of {', '.join(PERIODS)}")
 # `index:<key>`, `item:`, `nps:`, `top2:`, `alpha:`, or `share:<question>=<option>` (an option

@@ -51,18 +51,18 @@ def primary_suppression(counts: Mapping[Hashable, int], threshold: int) -> set:
     return {cell for cell, n in counts.items() if n < threshold}
 
 
-def _order(counts: Mapping[Hashable, int]) -> Callable:
-    return lambda cell: (counts[cell], repr(cell))
+def _order(counts: Mapping[Hashable, int], preferred=frozenset()) -> Callable:
+    return lambda cell: (cell not in preferred, counts[cell], repr(cell))
 
 
-def _complete_lines(counts, lines, hidden, threshold) -> bool:
+def _complete_lines(counts, lines, hidden, threshold, preferred=frozenset()) -> bool:
     """Hide next-smallest cells until each line hiding anything hides >= 2 cells and >= threshold."""
     changed = False
     for line in lines:
         hidden_here = [cell for cell in line if cell in hidden]
         if not hidden_here:
             continue
-        visible = sorted((c for c in line if c not in hidden), key=_order(counts))
+        visible = sorted((c for c in line if c not in hidden), key=_order(counts, preferred))
         total = sum(counts[c] for c in hidden_here)
         count = len(hidden_here)
         while visible and (count < 2 or total < threshold):
@@ -256,7 +256,8 @@ def suppress_over_atoms(counts: Mapping[Hashable, int], members: Mapping[Hashabl
                         known: Sequence[Sequence[int]] = (),
                         protected: Sequence[Sequence[int]] = (),
                         regions: Sequence[int] | None = None,
-                        also_hidden: Iterable[Hashable] = ()) -> set:
+                        also_hidden: Iterable[Hashable] = (),
+                        preferred: Iterable[Hashable] = ()) -> set:
     """Return the cells to hide so that no small group is derivable from what is shown.
 
     `counts`/`members`: the cells this decision may hide and the atoms each sums; `lines`:
@@ -267,11 +268,15 @@ def suppress_over_atoms(counts: Mapping[Hashable, int], members: Mapping[Hashabl
     (e.g. its quarter); a target is first protected by changing atoms of its own regions.
     `also_hidden`: cells hidden whatever their counts (those a decision on other counts of
     the same groups hides), so that this decision shows nothing that one does not.
+    `preferred`: cells to hide first when a complement is needed, at half their weight
+    (those the previous period hid: the same partner every period keeps a group's hidden
+    weeks together, so that its month can be shown).
     Each round hides, for each derivable target, the lightest set of shown cells whose
     hiding leaves it underivable (`protecting_cells`); once none is derivable, the lines
     are completed; rounds repeat until no target is derivable and every line is complete.
     """
     lines = [list(line) for line in lines]
+    preferred = frozenset(preferred)
     width = len(atom_counts)
     order = sorted(counts, key=_order(counts))
     hidden = primary_suppression(counts, threshold) | set(also_hidden).intersection(counts)
@@ -302,7 +307,8 @@ def suppress_over_atoms(counts: Mapping[Hashable, int], members: Mapping[Hashabl
         derivable = derivable_targets(equations, targets, space)
         to_hide: set = set()
         shown_rows = incidence([members[c] for c in shown], width)
-        weights = np.array([counts[c] + 1.0 for c in shown])
+        weights = np.array([(counts[c] + 1.0) * (0.5 if c in preferred else 1.0)
+                            for c in shown])
         for i in np.flatnonzero(derivable):
             region = None if labels is None else np.isin(labels, labels[targets[i] > 0])
             touched = protecting_cells(shown_rows, known_rows, targets[i], weights, region)
@@ -313,7 +319,7 @@ def suppress_over_atoms(counts: Mapping[Hashable, int], members: Mapping[Hashabl
             # Lines are completed once nothing is derivable: the cells hidden to stop the
             # derivations (a cycle, in a two-way table) usually complete them already.
             completed = False
-            while _complete_lines(counts, lines, hidden, threshold):
+            while _complete_lines(counts, lines, hidden, threshold, preferred):
                 completed = True
             if completed:
                 continue
@@ -355,11 +361,11 @@ def two_way_derivable(hidden: Iterable[tuple]) -> set:
     order: dict = {}
     low: dict = {}
     bridges = set()
-    for root in adjacent:
+    for root, first in adjacent.items():
         if root in order:
             continue
         order[root] = low[root] = len(order)
-        stack = [(root, -1, iter(adjacent[root]))]
+        stack = [(root, -1, iter(first))]
         while stack:
             node, via, neighbours = stack[-1]
             for nxt, edge in neighbours:

@@ -162,7 +162,8 @@ def _peel(width: int, rows: list[list[int]]) -> np.ndarray:
 
 
 def decide_period(timeline, units: Units, period: str, threshold: int, known: dict,
-                  previous: Decision | None = None, also_hidden=frozenset()) -> Decision:
+                  previous: Decision | None = None, also_hidden=frozenset(),
+                  preferred=frozenset()) -> Decision:
     """Return the decision of `units.attributes` in one closed period.
 
     `known` maps (attributes, period) to the decisions already made for the coarser
@@ -171,7 +172,8 @@ def decide_period(timeline, units: Units, period: str, threshold: int, known: di
     cells, every small unit group and every small union of a cell's hidden children must
     stay underivable (`shared.anonymity.suppress_over_atoms`). `previous`: the decision
     this one replaces (its shown cells stay shown); `also_hidden`: cells hidden whatever
-    their counts.
+    their counts; `preferred`: cells to take first as complements (the previous period's
+    hidden ones).
     """
     attributes = units.attributes
     system = _System(timeline, units, period)
@@ -200,13 +202,13 @@ def decide_period(timeline, units: Units, period: str, threshold: int, known: di
             targets.append(hidden_children)
     open_cells = {v: own[v] for v in own if v not in forced}
     hidden = _hidden_cells(width, system.counts, open_cells, counts, known_rows, targets,
-                           threshold, attributes, set(also_hidden))
+                           threshold, attributes, set(also_hidden), frozenset(preferred))
     cells = {v: (counts[v], v in hidden) for v in own}
     return Decision(attributes, period, threshold, cells)
 
 
 def _hidden_cells(width, atom_counts, cells, counts, known_rows, targets, threshold,
-                  attributes, also_hidden) -> set:
+                  attributes, also_hidden, preferred) -> set:
     """Return which of `cells` to hide, over the atoms the known rows leave unknown."""
     fixed = _peel(width, known_rows)
     unknown = np.flatnonzero(~fixed)
@@ -229,7 +231,7 @@ def _hidden_cells(width, atom_counts, cells, counts, known_rows, targets, thresh
         return suppress_over_atoms(
             {v: counts[v] for v in cells}, members, lines, atom_counts[unknown], threshold,
             known=[list(r) for r in rows], protected=[list(t) for t in protect],
-            also_hidden=primary)
+            also_hidden=primary, preferred=preferred)
     except SuppressionUndecided:
         return primary | undecided
 

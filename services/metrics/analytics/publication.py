@@ -27,7 +27,7 @@ from services.metrics.analytics.decisions import (
     subsets,
 )
 from services.metrics.analytics.timeline import Timeline
-from shared.periods import granularity_of, period_label
+from shared.periods import granularity_of, period_label, period_sort_key
 from shared.summaries import SummaryLayout, question_values
 
 RESPONDENTS_THRESHOLD = "anonymity_threshold"
@@ -163,13 +163,24 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
         if key in respondents:
             also = frozenset(v for v, (_, hidden) in respondents[key].cells.items() if hidden)
         stored[key] = decide_period(timeline, decision_units, period, threshold, known,
-                                    previous=previous, also_hidden=also)
+                                    previous=previous, also_hidden=also,
+                                    preferred=_hidden_before(stored, level, period))
         made.append(stored[key])
         if previous is not None:
             replacing.add(key)
     if made:
         stored.update(ctx.store.save(survey["id"], scope.name, made, replacing))
     return {key: stored[key] for key in needed if key in stored}
+
+
+def _hidden_before(stored: dict, level: tuple, period: str) -> frozenset:
+    """Return the cells hidden in the latest decided period before `period` (same kind)."""
+    granularity = granularity_of(period)
+    earlier = [p for (lvl, p) in stored if lvl == level and granularity_of(p) == granularity
+               and period_sort_key(p) < period_sort_key(period)]
+    if not earlier:
+        return frozenset()
+    return hidden_cells(stored[(level, max(earlier, key=period_sort_key))])
 
 
 _IN_FLIGHT: set = set()

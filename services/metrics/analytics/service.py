@@ -11,10 +11,10 @@ from services.metrics.analytics.publication import Scope
 from services.metrics.analytics.selectors import (
     closed_until,
     parse_segment_by,
-    periods_of,
     parse_segment_filter,
     parse_selector,
     period_dates,
+    periods_of,
     widen_to_periods,
 )
 from services.metrics.stats import (
@@ -26,7 +26,6 @@ from services.metrics.stats import (
 )
 from services.metrics.stats.results import finite_or_none
 from shared.errors import ValidationError
-from shared.summaries import question_values
 
 TREND_MIN_PERIODS = 4
 DRIVERS_MIN_RESPONDENTS = 20

@@ -31,7 +31,7 @@ CUSTOMER = "customer_ai"
 
 def parse_time(text: str) -> datetime:
     """Return an ISO timestamp from the survey service as aware UTC."""
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    value = datetime.fromisoformat(text)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 

@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 
 from services.metrics.monitoring import repository, service
 from services.metrics.monitoring.webhooks import WebhookTarget
-from shared.observability import observed_job, record_skipped_job
 from shared.db import create_tables
+from shared.observability import observed_job, record_skipped_job
 
 log = logging.getLogger("trustpulse.metrics.jobs")
 

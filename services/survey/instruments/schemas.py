@@ -7,8 +7,8 @@ from marshmallow import fields, validate
 
 from services.survey.instruments.templates import TEMPLATES
 from services.survey.schema_base import BaseSchema, PageQuerySchema, UTCDateTime
-from shared.schemas import Integer
 from shared.patterns import KEY, FullMatch
+from shared.schemas import Integer
 
 SLUG = FullMatch(rf"^{KEY}$",
                  error="Use lower-case letters, digits and underscores, starting with a letter.")
