@@ -39,7 +39,7 @@ def _write_csv(path: Path, rows: int, *, bad: dict[int, dict] | None = None) -> 
         writer.writerow(["submitted_at", "department", *QUESTIONS])
         for i in range(rows):
             answers = {**PULSE_ANSWERS, "job_security": rng.randint(1, 5),
-                       "enps": rng.randint(0, 10)}
+                       "recommend_workplace": rng.randint(0, 10)}
             row = {"submitted_at": (START + timedelta(minutes=2 * i)).isoformat() + "Z",
                    "department": rng.choice(("Support", "Sales", "Care")), **answers}
             row.update((bad or {}).get(i, {}))
@@ -77,7 +77,7 @@ def test_a_100000_row_csv_is_imported_whole(suite, tmp_path):
 def test_every_bad_row_is_named_by_its_line_and_nothing_is_stored(suite, tmp_path, monkeypatch,
                                                                     capsys):
     survey_id = _survey(suite)
-    bad = {1: {"enps": 11}, 2_500: {"submitted_at": "yesterday"}, 4_999: {"job_security": 9}}
+    bad = {1: {"recommend_workplace": 11}, 2_500: {"submitted_at": "yesterday"}, 4_999: {"job_security": 9}}
     path = _write_csv(tmp_path / "bad.csv", 5_000, bad=bad)
     monkeypatch.setenv("TRUSTPULSE_URL", suite.url("gateway"))
     monkeypatch.setenv("TRUSTPULSE_API_KEY", ADMIN_KEY)
@@ -86,7 +86,7 @@ def test_every_bad_row_is_named_by_its_line_and_nothing_is_stored(suite, tmp_pat
     assert code == 1
     # Data row i is on line i + 2 (after the header).
     assert [line for line in err if line.startswith(("line", "trustpulse import: line"))] == [
-        ("trustpulse import: line 3: answers.enps: Must be greater than or equal to 0 and less "
+        ("trustpulse import: line 3: answers.recommend_workplace: Must be greater than or equal to 0 and less "
         "than or equal to 10."),
         "line 2502: submitted_at: Not a valid datetime.",
         ("line 5001: answers.job_security: Must be greater than or equal to 1 and less than or "

@@ -55,7 +55,7 @@ def _history(rng: random.Random) -> list[dict]:
                 shift = -2 if (department == "Support" and week == 3) else 0
                 answers = {**PULSE_ANSWERS,
                            **{key: max(1, min(5, rng.randint(2, 5) + shift))
-                              for key in ("job_security", "ai_training", "role_clarity")},
+                              for key in ("ai_confident", "ai_right_answers", "job_security")},
                            "comment": f"note {i}"}
                 day = FIRST_MONDAY + timedelta(weeks=week, days=i % 5)
                 rows.append({"submitted_at": f"{day}T10:00:00Z",

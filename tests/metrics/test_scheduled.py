@@ -22,7 +22,7 @@ def _start_together(engines) -> tuple[list, list[str]]:
     schedulers, errors = [], []
 
     def start(index: int, engine) -> None:
-        context = scheduled.JobContext(engine=engine, source=None, webhook_url=None)
+        context = scheduled.JobContext(engine=engine, source=None, webhook=None)
         barrier.wait()
         try:
             schedulers.append(scheduled.start_scheduler(context, context_key=f"race{index}"))
