@@ -7,6 +7,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.metrics.analytics import service
+from services.metrics.analytics.impact import impact
+from services.metrics.analytics.linkage import linkage
 from services.metrics.schemas import (
     ChangesQuerySchema,
     CommentsQuerySchema,
@@ -16,11 +18,21 @@ from services.metrics.schemas import (
     ScoresQuerySchema,
     TrendQuerySchema,
 )
+from services.metrics.schemas_analyses import (
+    ImpactQuerySchema,
+    ImpactSchema,
+    LinkageQuerySchema,
+    LinkageSchema,
+)
 from shared.internal import require_internal_token
 
 blp = Blueprint("analytics", __name__, url_prefix="/api/v1/surveys",
                 description="Trust analytics computed from the survey service's summaries.")
 require_internal_token(blp)
+# Linkage reads two surveys, so it lives beside the surveys rather than under one.
+linkage_blp = Blueprint("linkage", __name__, url_prefix="/api/v1",
+                        description="Employee metrics against customer metrics over groups.")
+require_internal_token(linkage_blp)
 
 
 def _source():
@@ -91,3 +103,22 @@ class Comments(MethodView):
     def get(self, query, survey_id):
         """A large enough group's free-text answers, shuffled."""
         return service.comments(_source(), survey_id=survey_id, **query)
+
+
+@blp.route("/<int:survey_id>/impact")
+class Impact(MethodView):
+    @blp.arguments(ImpactQuerySchema, location="query")
+    @blp.response(200, ImpactSchema)
+    def get(self, query, survey_id):
+        """Difference in differences of two groups across a before and an after period."""
+        return impact(_source(), survey_id=survey_id, **query)
+
+
+@linkage_blp.route("/linkage")
+class Linkage(MethodView):
+    @linkage_blp.arguments(LinkageQuerySchema, location="query")
+    @linkage_blp.response(200, LinkageSchema)
+    def get(self, query):
+        """Correlation over shared groups of an employee metric and a customer metric."""
+        return linkage(_source(), employee=query["employee"], customer=query["customer"],
+                       by=query["by"], start=query["from_"], end=query["to"])
