@@ -167,7 +167,7 @@ def load_demo_data(settings: Settings, *, admin_key: str | None, seed: int, forc
 
 
 def command_up(args) -> int:
-    """Migrate, start the three services, wait until ready, and run until stopped."""
+    """Migrate, start the three services, wait until ready, and keep them up until stopped."""
     env = suite_environment(dict(os.environ))
     settings = _settings(env)
     for service in START_ORDER:
@@ -199,10 +199,10 @@ def command_up(args) -> int:
             load_demo_data(settings, admin_key=settings.admin_key or new_admin_key,
                            seed=args.seed, force=False)
         print("Press Ctrl-C to stop.", flush=True)
-        dead = supervisor.watch()
-        if dead:
-            print(f"The {dead.service} service stopped: {dead.failure_reason()}. "
-                  "Stopping the suite.", file=sys.stderr)
+        failure = supervisor.watch()
+        if failure:
+            print(f"The suite cannot keep running: {failure}. Stopping the suite.",
+                  file=sys.stderr)
             return 1
         return 0
     finally:

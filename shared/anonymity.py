@@ -40,7 +40,7 @@ Line = Sequence[Hashable]
 # suppression cannot be settled within them is hidden whole.
 MILP_NODE_LIMIT = 200
 MAX_ROUNDS = 40
-MAX_UNION_FREEDOM = 12
+MAX_UNION_FREEDOM = 10**6
 
 
 class SuppressionUndecided(Exception):
@@ -229,8 +229,6 @@ def small_derivable_union(space: RowSpace, atom_counts: np.ndarray,
     if not null.shape[1]:
         return None  # the small atoms' residuals are independent: no union is derivable
     if null.shape[1] > MAX_UNION_FREEDOM:
-        # So many small atoms depend on each other that unions would be protected one at a
-        # time for hundreds of rounds: a breakdown this sparse is hidden whole instead.
         raise SuppressionUndecided("too many small atoms depend on each other")
     support = np.flatnonzero(np.abs(null).max(axis=1) > 1e-9)
     _, singular, rows = np.linalg.svd(residual[:, support], full_matrices=False)

@@ -204,6 +204,21 @@ def ensure_schema(engine: Engine, schema: str | None) -> None:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
 
 
+def create_tables(engine: Engine, *tables) -> None:
+    """Create those of `tables` that do not exist yet, one process at a time.
+
+    For tables a library defines and makes at start-up (APScheduler's job store): workers
+    and replicas starting at once would all find them missing, and all but one would then
+    fail on the catalogue. Under the schema lock (on SQLite, the write lock) the others
+    wait and find them made.
+    """
+    with write_transaction(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+        for table in tables:
+            table.create(conn, checkfirst=True)
+
+
 def database_ready(engine: Engine) -> tuple[bool, str | None]:
     """Return whether the database answers a trivial query, and why not.
 

@@ -18,6 +18,17 @@ log = logging.getLogger("trustpulse.http")
 
 INTERNAL_TOKEN_HEADER = "X-Internal-Token"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# Every way an answer can fail to arrive whole: refused or reset connections, timeouts, a
+# backend dying mid-reply (a cut chunked or sized body), a body that does not decode, a
+# redirect loop. The other `requests` errors are about the request made here: bugs.
+TRANSPORT_ERRORS = (
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+    requests.exceptions.TooManyRedirects,
+    requests.exceptions.RetryError,
+)
 
 
 class ServiceClient:
@@ -26,7 +37,7 @@ class ServiceClient:
     Connect and read timeouts bound every call; connection failures and 502/503/504 are
     retried with backoff for idempotent methods only (a POST is never sent twice); the
     internal token and the current request id travel with every call. A backend that
-    cannot be reached or times out raises `Unavailable` naming it.
+    cannot be reached, times out or fails mid-answer raises `Unavailable` naming it.
     """
 
     def __init__(self, name: str, base_url: str, *, internal_token: str | None = None,
@@ -59,7 +70,7 @@ class ServiceClient:
             self.session.headers[INTERNAL_TOKEN_HEADER] = internal_token
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
-        """Send a request to the backend; raise `Unavailable` if it does not answer in time."""
+        """Send a request to the backend; raise `Unavailable` unless a whole answer comes."""
         headers = dict(kwargs.pop("headers", None) or {})
         request_id = current_request_id()
         if request_id and REQUEST_ID_HEADER not in headers:
@@ -72,7 +83,7 @@ class ServiceClient:
         try:
             response = self.session.request(method, self.base_url + path, headers=headers,
                                             **kwargs)
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except TRANSPORT_ERRORS as exc:
             observe_backend_call(self.name, method, time.perf_counter() - started,
                                  failure="timeout" if isinstance(exc, requests.Timeout)
                                  else "connection")

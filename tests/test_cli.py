@@ -1,4 +1,5 @@
-"""`trustpulse`: the suite really starts, answers, stops on SIGTERM, and explains failures.
+"""`trustpulse`: the suite really starts, answers, heals a killed service, stops on SIGTERM, and
+explains failures.
 
 These start real gunicorn processes, so they are few and slow (several seconds each).
 """
@@ -6,12 +7,9 @@ These start real gunicorn processes, so they are few and slow (several seconds e
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import socket
 import subprocess
-import sys
-import threading
 import time
 
 import pytest
@@ -19,68 +17,8 @@ import requests
 
 from services.cli import ensure_admin_key, migrate_all, suite_environment
 from services.supervisor import StartupError
-
-TRUSTPULSE = [sys.executable, "-m", "services.cli"]
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for sock in sockets:
-        sock.bind(("127.0.0.1", 0))
-    ports = [sock.getsockname()[1] for sock in sockets]
-    for sock in sockets:
-        sock.close()
-    return ports
-
-
-def cli_environment(settings, ports: list[int]) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("TRUSTPULSE_")}
-    env.update({
-        "TRUSTPULSE_DATA_DIR": str(settings.data_dir),
-        "TRUSTPULSE_GATEWAY_PORT": str(ports[0]), "TRUSTPULSE_SURVEY_PORT": str(ports[1]),
-        "TRUSTPULSE_METRICS_PORT": str(ports[2]), "TRUSTPULSE_SCHEDULER": "false",
-        "TRUSTPULSE_LOG_LEVEL": "WARNING",
-    })
-    if settings.database_url:
-        env["TRUSTPULSE_DATABASE_URL"] = settings.database_url
-        env["TRUSTPULSE_DB_SCHEMA_PREFIX"] = settings.db_schema_prefix
-    return env
-
-
-class Running:
-    """`trustpulse up` (or another command) as a child process whose output is read by line."""
-
-    def __init__(self, env: dict[str, str], command: tuple[str, ...] = ("up",)):
-        self.process = subprocess.Popen(TRUSTPULSE + list(command), env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True)
-        self.lines: queue.Queue = queue.Queue()
-        self.output: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.process.stdout:
-            self.lines.put(line)
-
-    def wait_for(self, text: str, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.5)
-            except queue.Empty:
-                assert self.process.poll() is None, "".join(self.output)
-                continue
-            self.output.append(line)
-            if text in line:
-                return
-        raise AssertionError(f"no {text!r} in: {''.join(self.output)}")
-
-    def terminate(self, timeout: float = 30) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout)
-        while not self.lines.empty():
-            self.output.append(self.lines.get())
-        return code
+from tests.conftest import ADMIN_KEY
+from tests.live import TRUSTPULSE, Running, cli_environment, free_ports, service_pids
 
 
 def _port_free(port: int) -> bool:
@@ -212,3 +150,69 @@ def test_a_key_that_cannot_be_written_is_never_made_active(settings_factory, tmp
     key = ensure_admin_key(settings, key_file=key_file)
     assert key_file.read_text() == key + "\n"
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+SERVICES = ("survey", "metrics", "gateway")
+# Through the gateway, one keyed read per backend.
+READS = {"survey": "/api/v1/surveys", "metrics": "/api/v1/alerts"}
+BACK_WITHIN_SECONDS = 10
+
+
+def _status(url: str, **kwargs) -> int | None:
+    try:
+        return requests.get(url, timeout=3, **kwargs).status_code
+    except requests.RequestException:
+        return None
+
+
+def _gateway_read(port: int, backend: str) -> int | None:
+    """Read through the gateway; a backend that is down must be a 503 in the JSON shape."""
+    try:
+        answer = requests.get(f"http://127.0.0.1:{port}{READS[backend]}", timeout=5,
+                              headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+    except requests.RequestException:
+        return None
+    if answer.status_code == 503:
+        assert answer.json()["error"]["details"] == {"service": backend}, answer.text
+    else:
+        assert answer.status_code == 200, answer.text
+    return answer.status_code
+
+
+def test_a_killed_service_comes_back_while_the_other_two_keep_answering(settings_factory):
+    """kill -9 of each service's gunicorn master under `trustpulse up`, one after another.
+
+    Bound: about 40 s a database (start, three restarts of a few seconds, stop).
+    """
+    settings = settings_factory()
+    ports = dict(zip(("gateway", "survey", "metrics"), free_ports(3), strict=True))
+    env = cli_environment(settings, [ports["gateway"], ports["survey"], ports["metrics"]])
+    env["TRUSTPULSE_ADMIN_KEY"] = ADMIN_KEY
+    up = Running(env)
+    try:
+        up.wait_for("Press Ctrl-C to stop.")
+        for victim in SERVICES:
+            old = service_pids(up.process.pid)[victim]
+            os.kill(old, signal.SIGKILL)
+            killed = time.monotonic()
+            while True:
+                others = [name for name in SERVICES if name != victim]
+                for name in others:
+                    assert _status(f"http://127.0.0.1:{ports[name]}/healthz") == 200, name
+                if victim != "gateway":
+                    for backend in READS:
+                        status = _gateway_read(ports["gateway"], backend)
+                        assert status == 200 or backend == victim, (backend, status)
+                new = service_pids(up.process.pid).get(victim)
+                if new not in (None, old) and _status(
+                        f"http://127.0.0.1:{ports[victim]}/healthz") == 200:
+                    break
+                assert time.monotonic() - killed < BACK_WITHIN_SECONDS, (victim, up.output)
+                time.sleep(0.2)
+            up.wait_for(f"The {victim} service stopped: it was killed by SIGKILL.", timeout=5)
+        ready = requests.get(f"http://127.0.0.1:{ports['gateway']}/readyz", timeout=5)
+        assert ready.status_code == 200, ready.text
+    finally:
+        code = up.terminate()
+    assert code == 0, "".join(up.output)
+    assert all(_port_free(port) for port in ports.values())

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 
 import pytest
 
 from services.gateway.routing.table import ROUTES
 from tests.conftest import ADMIN_KEY
+from tests.faulty_server import FAULTS, FaultyServer
 
 A, N, I = "admin", "analyst", "integration"
 READ = {A, N}
@@ -177,3 +179,22 @@ def test_a_backend_that_hangs_gives_503_after_one_read_timeout(make_gateway):
         assert response.get_json()["error"]["details"] == {"service": "survey"}
     # Neither call was sent twice: no read retries behind a client's back.
     assert [seen["method"] for seen in gateway.seen("survey")] == ["GET", "POST"]
+
+
+def test_a_backend_dying_mid_answer_gives_503_not_500(settings_factory):
+    """A survey service killed while it sent a reply left a cut chunked body: that was a 500."""
+    from services.gateway import create_app
+
+    dying = FaultyServer(FAULTS["truncated chunked body"])
+    app = create_app(replace(settings_factory(), survey_url=dying.url))
+    try:
+        response = app.test_client().post("/api/v1/responses", json={"token": "tok_x"},
+                                          headers={"Idempotency-Key": "k1"})
+        assert response.status_code == 503
+        error = response.get_json()["error"]
+        assert error["code"] == "unavailable"
+        assert error["details"] == {"service": "survey"}
+        assert dying.requests == 1  # the single response was not sent twice
+    finally:
+        dying.stop()
+        app.extensions["trustpulse_engine"].dispose()

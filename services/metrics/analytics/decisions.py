@@ -97,22 +97,36 @@ class _System:
         self.counts = np.array([units.counts[k][1] for k in keys], dtype=np.int64)
         self.attributes = units.attributes
         self._periods: dict = {}
+        self._projections: dict = {}
 
-    def _labels(self, granularity: str) -> list:
+    def _labels(self, granularity: str) -> np.ndarray:
         if granularity not in self._periods:
-            self._periods[granularity] = [self.timeline.unit_period(unit, granularity)
-                                          for unit, _ in self.keys]
+            self._periods[granularity] = np.array(
+                [self.timeline.unit_period(unit, granularity) for unit, _ in self.keys],
+                dtype=object)
         return self._periods[granularity]
+
+    def _projection(self, attributes: tuple) -> tuple[np.ndarray, list]:
+        """Return each atom's code of its values on `attributes`, and the values by code."""
+        if attributes not in self._projections:
+            positions = [self.attributes.index(a) for a in attributes]
+            number: dict = {}
+            codes = np.array([number.setdefault(tuple(values[p] for p in positions), len(number))
+                              for _, values in self.keys], dtype=np.int64)
+            self._projections[attributes] = (codes, list(number))
+        return self._projections[attributes]
 
     def groups(self, attributes: tuple, period: str) -> dict:
         """Return the atoms of each cell of (attributes, period): values -> [atom, ...]."""
-        positions = [self.attributes.index(a) for a in attributes]
-        labels = self._labels(granularity_of(period))
-        out: dict = defaultdict(list)
-        for i, (_, values) in enumerate(self.keys):
-            if labels[i] == period:
-                out[tuple(values[p] for p in positions)].append(i)
-        return out
+        inside = np.flatnonzero(self._labels(granularity_of(period)) == period)
+        codes, values = self._projection(attributes)
+        if not inside.size:
+            return {}
+        order = inside[np.argsort(codes[inside], kind="stable")]
+        sorted_codes = codes[order]
+        starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+        return {values[sorted_codes[start]]: part.tolist()
+                for start, part in zip(starts, np.split(order, starts[1:]))}
 
     def unit_groups(self, attributes: tuple) -> list[list[int]]:
         """Return the atoms of each (unit, values of `attributes`) group."""
@@ -254,29 +268,39 @@ class DecisionStore:
                 tuple(values): (count, bool(hidden)) for values, count, hidden in json.loads(cells)})
         return out
 
-    def save(self, survey_id: int, scope: str, decision: Decision, replace: bool) -> Decision:
-        """Store a decision; a first one made meanwhile by another process wins."""
+    def save(self, survey_id: int, scope: str, decisions: list[Decision],
+             replacing: set) -> dict:
+        """Store decisions in one transaction (those keyed in `replacing` replace a stored one).
+
+        Returns (attributes, period) -> the decision now stored: when another process
+        stored the same first decisions meanwhile, its ones win (they are the same
+        decisions, made on the same counts, unless an import came in between).
+        """
         table = anonymity_decisions
-        cells = json.dumps([[list(v), c, h] for v, (c, h) in sorted(
-            decision.cells.items(), key=lambda item: repr(item[0]))])
-        key = (table.c.survey_id == survey_id, table.c.scope == scope,
-               table.c.attributes == ",".join(decision.attributes),
-               table.c.period == decision.period)
         now = datetime.now(UTC).replace(tzinfo=None)
+        inserts, updates = [], []
+        for decision in decisions:
+            row = {"survey_id": survey_id, "scope": scope,
+                   "attributes": ",".join(decision.attributes), "period": decision.period,
+                   "threshold": decision.threshold, "cells": _cells_json(decision),
+                   "decided_at": now}
+            key = (decision.attributes, decision.period)
+            (updates if key in replacing else inserts).append(row)
+        out = {(d.attributes, d.period): d for d in decisions}
         try:
             with self.engine.begin() as conn:
-                if replace:
-                    conn.execute(sa.update(table).where(*key).values(
-                        cells=cells, threshold=decision.threshold, decided_at=now))
-                else:
-                    conn.execute(sa.insert(table).values(
-                        survey_id=survey_id, scope=scope,
-                        attributes=",".join(decision.attributes), period=decision.period,
-                        threshold=decision.threshold, cells=cells, decided_at=now))
+                for row in updates:
+                    conn.execute(sa.update(table).where(
+                        table.c.survey_id == survey_id, table.c.scope == scope,
+                        table.c.attributes == row["attributes"],
+                        table.c.period == row["period"]).values(
+                        cells=row["cells"], threshold=row["threshold"], decided_at=now))
+                if inserts:
+                    conn.execute(sa.insert(table), inserts)
         except sa.exc.IntegrityError:
-            stored = self.load(survey_id, scope, [decision.attributes])
-            return stored.get((decision.attributes, decision.period), decision)
-        return decision
+            stored = self.load(survey_id, scope, list({d.attributes for d in decisions}))
+            out = {key: stored.get(key, decision) for key, decision in out.items()}
+        return out
 
     def attribute_sets(self, survey_id: int) -> list[tuple[str, tuple]]:
         """Return the (scope, attributes) pairs decided so far for a survey."""
@@ -285,6 +309,11 @@ class DecisionStore:
             rows = conn.execute(sa.select(table.c.scope, table.c.attributes).where(
                 table.c.survey_id == survey_id).distinct()).all()
         return [(scope, tuple(a for a in attributes.split(",") if a)) for scope, attributes in rows]
+
+
+def _cells_json(decision: Decision) -> str:
+    return json.dumps([[list(v), c, h] for v, (c, h) in sorted(
+        decision.cells.items(), key=lambda item: repr(item[0]))])
 
 
 def decision_order(key: tuple) -> tuple:

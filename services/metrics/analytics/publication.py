@@ -136,6 +136,7 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
     projected = {level: units.project(level) for level in levels}
     threshold = int(survey[scope.threshold_key])
     work = {(level, q) for label in todo for q in under[label] for level in levels}
+    made, replacing = [], set()
     for key in sorted(work, key=decision_order):
         level, period = key
         previous = stored.get(key)
@@ -148,10 +149,13 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
         also = frozenset()
         if key in respondents:
             also = frozenset(v for v, (_, hidden) in respondents[key].cells.items() if hidden)
-        decision = decide_period(timeline, decision_units, period, threshold, known,
-                                 previous=previous, also_hidden=also)
-        stored[key] = ctx.store.save(survey["id"], scope.name, decision,
-                                     replace=previous is not None)
+        stored[key] = decide_period(timeline, decision_units, period, threshold, known,
+                                    previous=previous, also_hidden=also)
+        made.append(stored[key])
+        if previous is not None:
+            replacing.add(key)
+    if made:
+        stored.update(ctx.store.save(survey["id"], scope.name, made, replacing))
     return {key: stored[key] for key in needed}
 
 

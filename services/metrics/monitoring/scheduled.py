@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from services.metrics.monitoring import repository, service
 from services.metrics.monitoring.webhooks import WebhookTarget
 from shared.observability import observed_job, record_skipped_job
+from shared.db import create_tables
 
 log = logging.getLogger("trustpulse.metrics.jobs")
 
@@ -100,9 +101,11 @@ def run_job(context_key: str, name: str) -> None:
 def start_scheduler(context: JobContext, context_key: str = "metrics") -> BackgroundScheduler:
     """Start the named jobs on a scheduler whose job store is the metrics database."""
     _CONTEXTS[context_key] = context
+    jobstore = SQLAlchemyJobStore(engine=context.engine, tablename=JOBSTORE_TABLE)
+    # Made here, one worker at a time: the job store's own start would race the others'.
+    create_tables(context.engine, jobstore.jobs_t)
     scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=context.engine,
-                                                 tablename=JOBSTORE_TABLE)},
+        jobstores={"default": jobstore},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         timezone="UTC",
     )
