@@ -25,7 +25,7 @@ class ReliabilitySchema(BaseSchema):
     statistic = fields.String(required=True, validate=validate.OneOf(("cronbach_alpha",
                                                                       "mcdonald_omega")))
     value = fields.Float(allow_none=True, validate=validate.Range(min=-1, max=1))
-    items = fields.Integer(validate=validate.Range(min=1, max=500))
+    items = Integer(validate=validate.Range(min=1, max=500))
     statement = fields.String(validate=TEXT)
 
 
