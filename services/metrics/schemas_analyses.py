@@ -49,14 +49,14 @@ def _number():
     return fields.Float(allow_none=True)
 
 
-class GroupValueSchema(ma.Schema):
+class AnalysisGroupSchema(ma.Schema):
     """A group's size (respondents, or answers to the metric's question) and value."""
 
     n = fields.Integer(allow_none=True)
     value = _number()
 
 
-class PeriodSchema(ma.Schema):
+class ImpactPeriodSchema(ma.Schema):
     """A period named by an answer, with its first and last day."""
 
     period = fields.String()
@@ -64,14 +64,14 @@ class PeriodSchema(ma.Schema):
     end = fields.String(metadata={"format": "date"})
 
 
-class BeforeAfterSchema(ma.Schema):
+class ImpactGroupSchema(ma.Schema):
     """One group in the period before and the period after."""
 
-    before = fields.Nested(GroupValueSchema)
-    after = fields.Nested(GroupValueSchema)
+    before = fields.Nested(AnalysisGroupSchema)
+    after = fields.Nested(AnalysisGroupSchema)
 
 
-class PreTrendSchema(ma.Schema):
+class ImpactPreTrendSchema(ma.Schema):
     """Weighted slope of the treated - control difference over the earlier periods."""
 
     periods = fields.Integer(allow_none=True)
@@ -86,10 +86,10 @@ class ImpactSchema(ma.Schema):
     """The answer of `impact` (every number null when `suppressed`)."""
 
     metric = fields.String()
-    before = fields.Nested(PeriodSchema)
-    after = fields.Nested(PeriodSchema)
-    treated = fields.Nested(BeforeAfterSchema)
-    control = fields.Nested(BeforeAfterSchema)
+    before = fields.Nested(ImpactPeriodSchema)
+    after = fields.Nested(ImpactPeriodSchema)
+    treated = fields.Nested(ImpactGroupSchema)
+    control = fields.Nested(ImpactGroupSchema)
     estimate = _number()
     std_error = _number()
     ci_low = _number()
@@ -97,7 +97,7 @@ class ImpactSchema(ma.Schema):
     z = _number()
     p_value = _number()
     confidence = fields.Float()
-    pre_trend = fields.Nested(PreTrendSchema)
+    pre_trend = fields.Nested(ImpactPreTrendSchema)
     reason = fields.String(allow_none=True)
     suppressed = fields.Boolean()
 
@@ -113,11 +113,11 @@ class LinkagePointSchema(ma.Schema):
     """One group shown in both surveys."""
 
     segment = fields.Dict(keys=fields.String(), values=fields.String())
-    employee = fields.Nested(GroupValueSchema)
-    customer = fields.Nested(GroupValueSchema)
+    employee = fields.Nested(AnalysisGroupSchema)
+    customer = fields.Nested(AnalysisGroupSchema)
 
 
-class PearsonSchema(ma.Schema):
+class LinkagePearsonSchema(ma.Schema):
     """Pearson's r with its Fisher-z interval and p-value."""
 
     r = _number()
@@ -126,7 +126,7 @@ class PearsonSchema(ma.Schema):
     p_value = _number()
 
 
-class SpearmanSchema(ma.Schema):
+class LinkageSpearmanSchema(ma.Schema):
     """Spearman's rho and its p-value."""
 
     rho = _number()
@@ -144,7 +144,7 @@ class LinkageSchema(ma.Schema):
     to = fields.String(allow_none=True, metadata={"format": "date"})
     points = fields.List(fields.Nested(LinkagePointSchema))
     groups = fields.Integer()
-    pearson = fields.Nested(PearsonSchema)
-    spearman = fields.Nested(SpearmanSchema)
+    pearson = fields.Nested(LinkagePearsonSchema)
+    spearman = fields.Nested(LinkageSpearmanSchema)
     confidence = fields.Float()
     reason = fields.String(allow_none=True)
