@@ -44,9 +44,14 @@ class IdConverter(IntegerConverter):
 
 
 class TrustPulseApi(Api):
-    """flask-smorest's Api documenting the suite's own error document."""
+    """flask-smorest's Api documenting the suite's own error document.
+
+    No catch-all `default` answer: each operation lists the statuses it can answer, so that
+    a client (or a contract test) can hold the service to them.
+    """
 
     ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
 
 def build_app(import_name: str, service: str, settings: Settings, *,

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import marshmallow as ma
+
 from shared.app import MAX_ID
 from shared.errors import ValidationError
+from shared.patterns import FullMatch
+
+# What a next_cursor can be: the digits of an id (empty: the first page).
+CURSOR_PATTERN = r"^[0-9]{0,19}$"
+
+
+def cursor_field() -> ma.fields.String:
+    """Return the `cursor` query field of a list, its pattern documented."""
+    return ma.fields.String(load_default=None, validate=FullMatch(
+        CURSOR_PATTERN, error="Not a valid cursor."))
 
 
 def cursor_after_id(cursor: str | None) -> int:

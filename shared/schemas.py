@@ -14,6 +14,8 @@ from typing import Any
 
 import marshmallow as ma
 
+from shared.pagination import cursor_field
+
 # Half of a UTF-16 pair on its own is no character: UTF-8 cannot encode it, and JSON's
 # `\ud800` escapes can carry one.
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -171,4 +173,4 @@ class PageQuerySchema(BaseSchema):
     """`?limit=&cursor=` of every list (the cursor is checked by shared.pagination)."""
 
     limit = IntegerText(load_default=50, validate=ma.validate.Range(min=1, max=500))
-    cursor = ma.fields.String(load_default=None)
+    cursor = cursor_field()

@@ -78,6 +78,8 @@ class Settings:
     connect_timeout: float = 2.0
     read_timeout: float = 10.0
     respondent_rate_limit: int = 60
+    rate_limit_storage: str = "memory://"
+    rate_limit_key_prefix: str = "trustpulse"
     log_level: str = "INFO"
     scheduler_enabled: bool = True
     alert_webhook_url: str | None = None
@@ -113,6 +115,8 @@ class Settings:
             connect_timeout=_float(env, "TRUSTPULSE_CONNECT_TIMEOUT", 2.0),
             read_timeout=_float(env, "TRUSTPULSE_READ_TIMEOUT", 10.0),
             respondent_rate_limit=_int(env, "TRUSTPULSE_RESPONDENT_RATE_LIMIT", 60),
+            rate_limit_storage=env.get("TRUSTPULSE_RATE_LIMIT_STORAGE") or "memory://",
+            rate_limit_key_prefix=env.get("TRUSTPULSE_RATE_LIMIT_KEY_PREFIX") or "trustpulse",
             log_level=env.get("TRUSTPULSE_LOG_LEVEL", "INFO").upper(),
             scheduler_enabled=_bool(env, "TRUSTPULSE_SCHEDULER", True),
             alert_webhook_url=env.get("TRUSTPULSE_ALERT_WEBHOOK_URL") or None,

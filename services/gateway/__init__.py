@@ -15,6 +15,7 @@ from services.gateway.routing.proxy import register_proxy_routes
 from services.gateway.routing.table import DEFAULT_BODY_LIMIT, ROUTES
 from shared.app import build_app, database_check, init_database, register_probes
 from shared.observability import bearer_token_check
+from shared.openapi import document_probes
 from shared.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fla
     register_dashboard(app)
     register_probes(app, {"database": database_check(engine),
                           **{name: readiness_check(client) for name, client in backends.items()}})
+    document_probes(app, api)  # public here, so in the document
     return app
 
 

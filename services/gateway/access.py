@@ -10,10 +10,10 @@ from __future__ import annotations
 from flask import Flask, g, request
 
 from services.gateway.keys.service import authenticate, identity_of
-from services.gateway.ratelimit import FixedWindowLimiter, retry_after_header
+from services.gateway.ratelimit import init_rate_limit
 from services.gateway.routing.table import index_routes, normalise
 from shared.app import get_engine
-from shared.errors import Forbidden, RateLimited, Unauthorized
+from shared.errors import Forbidden, Unauthorized
 from shared.settings import Settings
 
 # The WSGI environ entry through which the dashboard calls the API as its signed-in key.
@@ -28,28 +28,28 @@ def bearer_key() -> str | None:
     return key.strip()
 
 
-def init_access_control(app: Flask, settings: Settings, routes) -> FixedWindowLimiter:
+def init_access_control(app: Flask, settings: Settings, routes) -> None:
     """Enforce the route table's roles, body limits and rate limits on every request."""
     index = index_routes(routes)
-    limiter = FixedWindowLimiter(settings.respondent_rate_limit)
-    app.extensions["trustpulse_rate_limiter"] = limiter
+
+    def route_of_request():
+        """Return the table's row of the current request, or None for other rules."""
+        rule = request.url_rule
+        if rule is None:
+            return None
+        method = "GET" if request.method == "HEAD" else request.method
+        return index.get((method, normalise(rule.rule)))
+
+    init_rate_limit(app, settings,
+                    lambda: getattr(route_of_request(), "rate_limited", False))
 
     @app.before_request
     def _check_access():
-        rule = request.url_rule
-        if rule is None:
-            return
-        method = "GET" if request.method == "HEAD" else request.method
-        route = index.get((method, normalise(rule.rule)))
+        route = route_of_request()
         if route is None:
             return
         g.route = route
         request.max_content_length = route.body_limit
-        if route.rate_limited:
-            wait = limiter.hit(request.remote_addr or "unknown")
-            if wait is not None:
-                raise RateLimited("Too many requests from this address; try again later.",
-                                  headers={"Retry-After": retry_after_header(wait)})
         if route.public:
             return
         session_key_id = request.environ.get(SESSION_KEY_ID)
@@ -71,8 +71,6 @@ def init_access_control(app: Flask, settings: Settings, routes) -> FixedWindowLi
             raise Unauthorized("The API key is not valid or has been revoked.",
                                headers={"WWW-Authenticate": "Bearer"})
         _check_role(identity, route)
-
-    return limiter
 
 
 def _check_role(identity: dict, route) -> None:

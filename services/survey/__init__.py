@@ -32,6 +32,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fla
 def register_blueprints(app: Flask, api) -> None:
     """Attach the service's resources (every one behind the internal token)."""
     from services.survey.forms.routes import bp as forms
+    from services.survey.forms.routes import document_form
     from services.survey.instruments.routes import blp as instruments
     from services.survey.respondents.routes import blp as respondents
     from services.survey.responses.routes import blp as responses
@@ -41,6 +42,7 @@ def register_blueprints(app: Flask, api) -> None:
     for blueprint in (instruments, waves, respondents, responses, summaries):
         api.register_blueprint(blueprint)
     app.register_blueprint(forms)
+    document_form(app, api)
 
 
 def register_scheduler(app: Flask, settings: Settings, engine: Engine) -> None:

@@ -25,8 +25,6 @@ def utc_or_none(value: datetime) -> datetime | None:
         return as_utc(value)
     except OverflowError:
         return None
-
-
 class UTCDateTime(ma.fields.DateTime):
     """An ISO 8601 timestamp: loaded as aware UTC (naive input taken as UTC), dumped with `Z`.
 

@@ -21,9 +21,10 @@ SURVEY = {"paths": {
     "/internal/surveys/{survey_id}/summaries": {"get": _op("Survey")},
     "/api/v1/responses": {"post": _op("Error")}},
     "components": {"schemas": {"Error": ERROR, "Survey": {"type": "object", "x": 1}}}}
-METRICS = {"paths": {"/api/v1/surveys/{id}/scores": {"get": _op("Survey")}},
+METRICS = {"paths": {"/api/v1/surveys/{id}/scores": {"get": {**_op("Survey"), "tags": ["Scores"]}},
+                     "/internal/summaries": {"get": {**_op("Survey"), "tags": ["Internal"]}}},
            "components": {"schemas": {"Survey": {"type": "object", "x": 2}}},
-           "tags": [{"name": "Scores"}]}
+           "tags": [{"name": "Scores"}, {"name": "Internal"}]}
 
 
 def test_merge_keeps_routed_operations_and_annotates_roles():
@@ -36,6 +37,7 @@ def test_merge_keeps_routed_operations_and_annotates_roles():
     assert paths["/api/v1/surveys/{survey_id}"]["get"]["x-roles"] == ["admin", "analyst"]
     assert paths["/api/v1/responses"]["post"]["security"] == []
     assert paths["/api/v1/api-keys"]["get"]["security"] == [{"bearerAuth": []}]
+    # Only tags of documented operations are kept (not those of internal ones).
     assert merged["tags"] == [{"name": "Scores"}]
     assert "x-unavailable-services" not in merged
 

@@ -8,6 +8,10 @@ reference libraries also see.
 from __future__ import annotations
 
 import random
+import shutil
+import tempfile
+import time
+import weakref
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
@@ -235,16 +239,24 @@ LATER = datetime(2031, 1, 1, tzinfo=UTC)
 
 class MemoryAnalytics(Analytics):
     """The analytics context over a `MemorySource`, with decisions kept in a real SQLite
-    database in memory; the source's helpers (`raw`, `asked`, ...) are reachable on it."""
+    database (a file of its own, as decisions finished in the background use their own
+    connection); the source's helpers (`raw`, `asked`, ...) are reachable on it."""
 
     def __init__(self, source: MemorySource, now: datetime = LATER):
-        engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
+        folder = tempfile.mkdtemp(prefix="trustpulse-decisions-")
+        engine = sa.create_engine(f"sqlite:///{folder}/metrics.db")
+        weakref.finalize(self, _remove, engine, folder)
         metadata.create_all(engine)
         super().__init__(source, DecisionStore(engine), lambda: self.now)
         self.now = now
 
     def __getattr__(self, name):
         return getattr(self.source, name)
+
+
+def _remove(engine, folder: str) -> None:
+    engine.dispose()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def analytics(survey: dict, responses: list[dict], now: datetime = LATER) -> MemoryAnalytics:
@@ -255,3 +267,15 @@ def analytics(survey: dict, responses: list[dict], now: datetime = LATER) -> Mem
 def analytics_of(*surveys: tuple[dict, list[dict]], now: datetime = LATER) -> MemoryAnalytics:
     """Return the analytics context over several surveys: (definition, responses) pairs."""
     return MemoryAnalytics(SurveysSource(*(MemorySource(s, r) for s, r in surveys)), now)
+
+
+def until_decided(ask, seconds: float = 60.0):
+    """Return `ask()`'s answer (a dict or a test client's response) once nothing in it is
+    pending: decisions a query leaves to the background are made within moments. Bounded."""
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = ask()
+        body = answer if isinstance(answer, dict) else answer.json
+        if not (isinstance(body, dict) and body.get("pending")) or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.2)

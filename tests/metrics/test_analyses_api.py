@@ -18,7 +18,7 @@ from scipy import stats
 from statsmodels.stats.power import NormalIndPower
 
 from shared.periods import period_range
-from tests.metrics.factories import answers, customer_survey, pulse_survey
+from tests.metrics.factories import answers, customer_survey, pulse_survey, until_decided
 from tests.metrics.test_analyses_service import _ols_hc2, _pre_trend_wls
 from tests.metrics.test_analytics_service import index_scores
 from tests.stats.test_power import POWER, assert_welch_power
@@ -89,7 +89,7 @@ def _raw(rows, period: str | None = None, **where) -> list[dict]:
 
 
 def _get(suite, headers, path: str, **params):
-    return suite.client.get(path, query_string=params, headers=headers)
+    return until_decided(lambda: suite.client.get(path, query_string=params, headers=headers))
 
 
 def test_mde_impact_and_linkage_through_the_gateway_match_the_references(

@@ -18,9 +18,9 @@ import pytest
 import statsmodels.api as sm
 from statsmodels.stats.power import NormalIndPower
 
+from services.metrics.analytics import impact as impacts
 from services.metrics.analytics import service
-from services.metrics.analytics.impact import impact
-from tests.metrics.factories import analytics, answers, pulse_survey, response
+from tests.metrics.factories import analytics, answers, pulse_survey, response, until_decided
 from tests.metrics.test_analytics_service import index_scores
 from tests.stats.test_power import POWER, assert_welch_power
 
@@ -42,6 +42,11 @@ def training_rows(seed: int = 5, weeks: int = 20, sizes=(("Support", 14), ("Sale
                                      {"department": department, "trained": trained},
                                      answers(rng, shift)))
     return rows
+
+
+def impact(ctx, **query) -> dict:
+    """The impact answer once its periods are decided."""
+    return until_decided(lambda: impacts.impact(ctx, **query))
 
 
 @pytest.fixture(scope="module")
@@ -234,3 +239,17 @@ def test_an_open_period_is_a_422():
                control="segment:trained=no", before="2026-03", after="2026-05")
     assert "not closed" in error.value.details["after"][0]
 
+
+
+def test_periods_still_being_decided_answer_pending_and_hidden(monkeypatch):
+    from services.metrics.analytics import cells
+
+    fresh = analytics(pulse_survey(segments=("department", "trained")), training_rows())
+    monkeypatch.setattr(cells, "DECISION_BUDGET_SECONDS", 0.0)
+    query = {"metric": "index:ai_trust", "treated": "segment:trained=yes",
+             "control": "segment:trained=no", "before": "2026-03", "after": "2026-05"}
+    first = impacts.impact(fresh, survey_id=1, **query)
+    assert first["pending"] is True and first["suppressed"] is True
+    assert first["estimate"] is None and first["treated"]["after"]["n"] is None
+    settled = impact(fresh, survey_id=1, **query)
+    assert "pending" not in settled and settled["estimate"] is not None

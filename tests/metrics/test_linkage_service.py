@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from services.metrics.analytics.linkage import linkage
+from services.metrics.analytics import linkage as linkages
 from shared.errors import NotFound, ValidationError
 from tests.metrics.factories import (
     analytics_of,
@@ -21,6 +21,7 @@ from tests.metrics.factories import (
     customer_survey,
     pulse_survey,
     response,
+    until_decided,
 )
 from tests.metrics.test_analytics_service import index_scores
 
@@ -28,6 +29,11 @@ START = date(2026, 1, 5)  # a Monday: ISO week 2, in January
 WEEKS = 8  # weeks 2 to 9: January and February
 TEAM_SHIFT = {"T1": -0.6, "T2": -0.2, "T3": 0.0, "T4": 0.3, "T5": 0.5, "T6": 0.1, "T7": 0.2}
 SMALL_WEEK = 2  # week 4 (from 2026-01-19): teams T6 and T8 have three customers each
+
+
+def linkage(ctx, **query) -> dict:
+    """The linkage answer once the span's periods are decided."""
+    return until_decided(lambda: linkages.linkage(ctx, **query))
 
 
 def _employees(rng):
@@ -51,7 +57,7 @@ def _customers(rng):
         for team, shift in TEAM_SHIFT.items():
             if team == "T7":
                 continue  # a team of the employee survey only
-            per_day = 2 if not (team == "T6" and week == SMALL_WEEK) else 0
+            per_day = 5 if not (team == "T6" and week == SMALL_WEEK) else 0
             for day in range(5):
                 for _ in range(per_day):
                     rows.append(response(START + timedelta(days=7 * week + day), {"team": team},
@@ -157,3 +163,20 @@ def test_an_unknown_survey_is_a_404(linked):
     ctx, *_ = linked
     with pytest.raises(NotFound):
         linkage(ctx, employee=(1, "index:ai_trust"), customer=(9, "item:csat"), by="team")
+
+
+def test_periods_still_being_decided_answer_pending_then_the_points(monkeypatch):
+    """A query out of its decision budget answers pending (hidden, nothing counted), and
+    the decisions finished in the background give the full answer moments later."""
+    from services.metrics.analytics import cells
+
+    rng = random.Random(11)
+    fresh = analytics_of((pulse_survey(segments=("team",)), _employees(rng)),
+                         (customer_survey(segments=("team",)), _customers(rng)))
+    monkeypatch.setattr(cells, "DECISION_BUDGET_SECONDS", 0.0)
+    query = {"employee": (1, "index:ai_trust"), "customer": (2, "item:csat"), "by": "team"}
+    first = linkages.linkage(fresh, **query)
+    assert first["pending"] is True and first["points"] == [] and first["groups"] == 0
+    assert first["pearson"]["r"] is None
+    settled = linkage(fresh, **query)
+    assert "pending" not in settled and settled["groups"] == 5

@@ -16,8 +16,15 @@ from services.gateway.routing.backends import probe_timeout
 from services.gateway.routing.table import index_routes, normalise
 from shared.errors import Unavailable
 from shared.http import ServiceClient
+from shared.openapi import error_example
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+ERROR_REF = "#/components/schemas/Error"
+DESCRIPTION = ("The public API of TrustPulse, served by the gateway. Authenticate with "
+               "`Authorization: Bearer <api key>` (Authorize). Every error is "
+               "`{\"error\": {\"code\", \"message\", \"details\", \"request_id\"}}`; every "
+               "answer carries `X-Request-ID`. The document itself: "
+               "[/api/openapi.json](/api/openapi.json).")
 SECURITY_SCHEME = {"bearerAuth": {"type": "http", "scheme": "bearer",
                                   "description": "An API key: `Authorization: Bearer tp_...`."}}
 
@@ -80,22 +87,54 @@ def _merge_components(merged: dict, document: dict, service: str) -> dict:
     return document
 
 
+def _error(status: int, description: str, headers: dict | None = None) -> dict:
+    answer = {"description": description, "content": {"application/json": {
+        "schema": {"$ref": ERROR_REF}, "example": error_example(status, description)}}}
+    return {**answer, "headers": headers} if headers else answer
+
+
+# What the gateway itself answers, before or instead of a backend.
+UNAUTHORIZED = _error(401, "No API key, or one that is not valid or has been revoked.")
+FORBIDDEN = _error(403, "The key's role may not do this.")
+RATE_LIMITED = _error(429, "Too many respondent requests from this address.", {"Retry-After": {
+    "description": "Seconds until the limit resets.", "required": True,
+    "schema": {"type": "integer", "minimum": 1}}})
+UNAVAILABLE = _error(503, "A backend service or the database does not answer; `details` "
+                          "names it.")
+BAD_BODY = _error(400, "The body is not valid JSON.")
+TOO_LARGE = _error(413, "The body is over the limit (1 MiB; imports 50 MiB).")
+
+
 def _annotate(operation: dict, route) -> dict:
-    """Add the roles (and the bearer requirement) of a route to its operation."""
+    """Add a route's roles, bearer requirement and the statuses the gateway answers for it."""
     operation = dict(operation)
+    responses = dict(operation.get("responses", {}))
     if route.public:
         operation["security"] = []
         note = "No API key: the respondent token is the credential."
     else:
         operation["security"] = [{"bearerAuth": []}]
         note = "Roles: " + ", ".join(sorted(route.roles)) + "."
+        responses.setdefault("401", UNAUTHORIZED)
+        responses.setdefault("403", FORBIDDEN)
+    if route.rate_limited:
+        responses.setdefault("429", RATE_LIMITED)
+    if "requestBody" in operation:
+        responses.setdefault("400", BAD_BODY)
+        responses.setdefault("413", TOO_LARGE)
+    responses.setdefault("503", UNAVAILABLE)
+    operation["responses"] = responses
     operation["x-roles"] = sorted(route.roles)
     operation["description"] = (operation.get("description", "") + "\n\n" + note).strip()
     return operation
 
 
-def _routed_paths(document: dict, service: str, index: dict) -> dict:
-    """Return the paths of `document` that the route table sends to `service`, annotated."""
+def _routed_paths(document: dict, service: str, index: dict, *, own: bool = False) -> dict:
+    """Return the paths of `document` that the route table sends to `service`, annotated.
+
+    With `own`, operations the table does not list (the gateway's probes) are kept as they
+    are: public, and answered by this process.
+    """
     paths = {}
     for path, item in (document.get("paths") or {}).items():
         if path.startswith("/internal"):
@@ -108,6 +147,8 @@ def _routed_paths(document: dict, service: str, index: dict) -> dict:
             route = index.get((method.upper(), normalise(path)))
             if route is not None and route.target == service:
                 kept[method] = _annotate(operation, route)
+            elif route is None and own:
+                kept[method] = {**operation, "security": []}
         if any(method in HTTP_METHODS for method in kept):
             paths[path] = kept
     return paths
@@ -146,8 +187,8 @@ def merge_documents(own: dict, backends: Mapping[str, dict | None], routes) -> d
     index = index_routes(routes)
     merged = copy.deepcopy(own)
     merged["info"] = {"title": "TrustPulse API", "version": own.get("info", {}).get("version"),
-                      "description": "The public API of TrustPulse, served by the gateway."}
-    merged["paths"] = _routed_paths(merged, "gateway", index)
+                      "description": DESCRIPTION}
+    merged["paths"] = _routed_paths(merged, "gateway", index, own=True)
     merged.setdefault("components", {}).setdefault("securitySchemes", {}).update(
         SECURITY_SCHEME)
     tags = {tag["name"]: tag for tag in merged.get("tags", [])}
@@ -160,7 +201,9 @@ def merge_documents(own: dict, backends: Mapping[str, dict | None], routes) -> d
         merged["paths"].update(_routed_paths(document, service, index))
         for tag in document.get("tags", []):
             tags.setdefault(tag["name"], tag)
-    merged["tags"] = list(tags.values())
+    used = {tag for item in merged["paths"].values() for method, operation in item.items()
+            if method in HTTP_METHODS for tag in operation.get("tags", [])}
+    merged["tags"] = [tag for name, tag in tags.items() if name in used]
     _drop_unreferenced_components(merged)
     if missing:
         # Say what is left out rather than fail: docs stay up while a backend is down.

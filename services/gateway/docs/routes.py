@@ -1,15 +1,37 @@
-"""`GET /api/openapi.json` (the merged document) and `GET /api/docs` (it, as readable HTML)."""
+"""`GET /api/openapi.json` (the merged document) and `GET /api/docs` (Swagger UI over it).
+
+Swagger UI comes from the `swagger-ui-bundle` package and is served by the gateway itself:
+the page loads nothing from anywhere else, so the reference works offline.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    send_from_directory,
+    url_for,
+)
+from swagger_ui_bundle import swagger_ui_path
 
 from services.gateway.docs.cache import SuiteDocumentCache
-from services.gateway.docs.openapi import HTTP_METHODS, fetch_documents, merge_documents
+from services.gateway.docs.openapi import fetch_documents, merge_documents
 from services.gateway.routing.backends import BACKENDS, backend
 
-bp = Blueprint("docs", __name__, template_folder="templates")
+bp = Blueprint("docs", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/api/docs/static")
 CACHE = "trustpulse_docs_cache"
+# The files of the Swagger UI distribution the page uses (and their source maps).
+SWAGGER_UI_FILES = frozenset({"swagger-ui.css", "swagger-ui.css.map", "swagger-ui-bundle.js",
+                              "swagger-ui-bundle.js.map"})
+# Swagger UI sets inline styles; everything else comes from this origin.
+DOCS_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'none'; "
+            "frame-ancestors 'none'; base-uri 'none'")
 
 
 @bp.record_once
@@ -36,61 +58,6 @@ def suite_document() -> dict:
     return document
 
 
-def _resolve(schema: dict, document: dict) -> dict:
-    ref = schema.get("$ref", "")
-    if ref.startswith("#/components/"):
-        _, _, kind, name = ref.split("/", 3)
-        return document.get("components", {}).get(kind, {}).get(name, {})
-    return schema
-
-
-def _type_of(schema: dict) -> str:
-    if "$ref" in schema:
-        return schema["$ref"].rsplit("/", 1)[-1]
-    if schema.get("type") == "array":
-        return "array of " + _type_of(schema.get("items", {}))
-    if "enum" in schema:
-        return " | ".join(str(value) for value in schema["enum"])
-    return schema.get("type", "object")
-
-
-def _fields(schema: dict, document: dict) -> list[dict]:
-    """Return the top-level fields of a (possibly referenced) object schema."""
-    schema = _resolve(schema, document)
-    required = set(schema.get("required", []))
-    return [{"name": name, "type": _type_of(prop), "required": name in required,
-             "description": prop.get("description", "")}
-            for name, prop in (schema.get("properties") or {}).items()]
-
-
-def _operations(document: dict) -> list[dict]:
-    """Return every operation of the document, ready for the template, by path."""
-    operations = []
-    for path in sorted(document.get("paths", {})):
-        item = document["paths"][path]
-        for method, operation in item.items():
-            if method not in HTTP_METHODS:
-                continue
-            parameters = [_resolve(p, document) for p in
-                          item.get("parameters", []) + operation.get("parameters", [])]
-            body = (operation.get("requestBody") or {}).get("content", {})
-            body_schema = next(iter(body.values()), {}).get("schema")
-            operations.append({
-                "method": method.upper(), "path": path,
-                "summary": operation.get("summary", ""),
-                "description": operation.get("description", ""),
-                "parameters": [{"name": p.get("name"), "in": p.get("in"),
-                                "required": p.get("required", False),
-                                "type": _type_of(p.get("schema", {}))}
-                               for p in parameters],
-                "body": _fields(body_schema, document) if body_schema else [],
-                "responses": [{"status": status,
-                               "description": _resolve(r, document).get("description", "")}
-                              for status, r in operation.get("responses", {}).items()],
-            })
-    return operations
-
-
 @bp.get("/api/openapi.json")
 def openapi_json():
     """The OpenAPI document of the whole public API."""
@@ -99,9 +66,19 @@ def openapi_json():
 
 @bp.get("/api/docs")
 def api_docs():
-    """The API reference as a page, rendered here: no script, nothing fetched elsewhere."""
-    document = suite_document()
-    return render_template("docs.html", document=document, operations=_operations(document))
+    """The interactive API reference (Swagger UI) over the merged document."""
+    page = current_app.make_response(render_template("docs.html", document=suite_document()))
+    page.headers["Content-Security-Policy"] = DOCS_CSP
+    page.headers["X-Content-Type-Options"] = "nosniff"
+    return page
+
+
+@bp.get("/api/docs/swagger-ui/<name>")
+def swagger_ui_asset(name: str):
+    """A file of the installed Swagger UI distribution."""
+    if name not in SWAGGER_UI_FILES:
+        abort(404)
+    return send_from_directory(swagger_ui_path, name, max_age=86400)
 
 
 @bp.get("/")

@@ -14,6 +14,7 @@ from services.gateway.keys.schemas import (
     ApiKeyPageSchema,
 )
 from shared.app import get_engine
+from shared.openapi import error_responses
 
 blp = Blueprint("api_keys", __name__, url_prefix="/api/v1/api-keys",
                 description="API keys and their roles (admin).")
@@ -37,6 +38,7 @@ class ApiKeys(MethodView):
 @blp.route("/<int:key_id>")
 class ApiKey(MethodView):
     @blp.response(204)
+    @error_responses(blp, {404: "No such API key."})
     def delete(self, key_id):
         """Revoke an API key; it stops working at once (not the bootstrap admin key: 409)."""
         service.revoke_key(get_engine(), key_id=key_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from services.gateway.keys.service import ROLES
+from shared.pagination import cursor_field
 from shared.schemas import BaseSchema, IntegerText
 
 
@@ -21,25 +22,25 @@ class ApiKeyCreateSchema(BaseSchema):
 
 
 class ApiKeySchema(BaseSchema):
-    id = fields.Integer(dump_only=True)
-    name = fields.String(dump_only=True)
-    role = fields.String(dump_only=True)
+    id = fields.Integer(dump_only=True, required=True)
+    name = fields.String(dump_only=True, required=True)
+    role = fields.String(dump_only=True, required=True)
     key_prefix = fields.String(dump_only=True, metadata={
-        "description": "The key's first characters, to tell keys apart."})
-    created_at = UTCDateTime(dump_only=True)
-    revoked_at = UTCDateTime(dump_only=True, allow_none=True)
+        "description": "The key's first characters, to tell keys apart."}, required=True)
+    created_at = UTCDateTime(dump_only=True, required=True)
+    revoked_at = UTCDateTime(dump_only=True, allow_none=True, required=True)
 
 
 class ApiKeyCreatedSchema(ApiKeySchema):
     key = fields.String(dump_only=True, metadata={
-        "description": "The key itself, shown this once; only its hash is stored."})
+        "description": "The key itself, shown this once; only its hash is stored."}, required=True)
 
 
 class ApiKeyListQuerySchema(BaseSchema):
     limit = IntegerText(load_default=50, validate=validate.Range(min=1, max=200))
-    cursor = fields.String(load_default=None)  # checked by shared.pagination
+    cursor = cursor_field()
 
 
 class ApiKeyPageSchema(BaseSchema):
-    items = fields.List(fields.Nested(ApiKeySchema), dump_only=True)
-    next_cursor = fields.String(dump_only=True, allow_none=True)
+    items = fields.List(fields.Nested(ApiKeySchema), dump_only=True, required=True)
+    next_cursor = fields.String(dump_only=True, allow_none=True, required=True)

@@ -9,7 +9,7 @@ already publish, however often it is read while new periods close.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
@@ -17,6 +17,7 @@ import numpy as np
 
 from services.metrics.analytics.groups import group_values, group_vectors
 from services.metrics.analytics.publication import (
+    DECISION_BUDGET_SECONDS,
     Analytics,
     Scope,
     counted,
@@ -60,6 +61,7 @@ class Breakdown:
     cells: dict  # (period, values) -> Cell
     layout: SummaryLayout
     timeline: Timeline
+    pending: set = field(default_factory=set)  # closed periods whose decision is being made
 
     def cell(self, period: str | None, values: tuple) -> Cell:
         """Return a cell, or a hidden empty one when nobody is in it (or it is open)."""
@@ -101,18 +103,22 @@ def load_breakdown(ctx: Analytics, survey_id: int, *, granularity: str, attribut
     for (period, values), group, vector in zip(keys, groups, sums):
         if period in current:
             current[period][values] = counted(scope, layout, group["n"], vector)
-    decisions = ensure_decisions(ctx, survey, scope, attributes, closed, current)
-    cells = {}
+    decisions = ensure_decisions(ctx, survey, scope, attributes, closed, current,
+                                 budget=DECISION_BUDGET_SECONDS)
+    cells, pending = {}, set()
     for (period, values), group, vector in zip(keys, groups, sums):
         if period not in current:
             continue  # open: nothing of it is published
-        decision = decisions[(attributes, period)]
+        decision = decisions.get((attributes, period))
         count_now = current[period][values]
+        if decision is None:
+            pending.add(period)
         # A count that moved between the two reads (an import) is hidden until read again.
-        hidden = decision.hidden(values) or decision.cells[values][0] != count_now
+        hidden = (decision is None or decision.hidden(values)
+                  or decision.cells[values][0] != count_now)
         cells[(period, values)] = Cell(period, values, vector, int(group["n"]), count_now,
                                        hidden, layout)
-    return Breakdown(survey, granularity, attributes, cells, layout, timeline)
+    return Breakdown(survey, granularity, attributes, cells, layout, timeline, pending)
 
 
 def closed_tops(timeline: Timeline, quarters: list[str], start: date | None = None,
@@ -155,7 +161,8 @@ def _all_time(ctx: Analytics, survey: dict, timeline: Timeline, scope: Scope,
     units = [timeline.unit_of(g["period"], g.get("wave")) for g in groups]
     quarters = timeline.labels_holding(units, "quarter")
     tops = closed_tops(timeline, quarters, start, end)
-    decisions = ensure_decisions(ctx, survey, scope, attributes, tops)
+    decisions = ensure_decisions(ctx, survey, scope, attributes, tops,
+                                 budget=DECISION_BUDGET_SECONDS)
     top_set = set(tops)
     vectors = group_vectors(groups, layout, parts)
     totals: dict = {}
@@ -173,7 +180,9 @@ def _all_time(ctx: Analytics, survey: dict, timeline: Timeline, scope: Scope,
         covered = all(_covered(timeline, decisions, attributes, values, top, rest)
                       for top in tops)
         cells[(ALL_TIME, values)] = Cell(ALL_TIME, values, vector, n, count, not covered, layout)
-    return Breakdown(survey, ALL_TIME, attributes, cells, layout, timeline)
+    # Decisions are made finest first: a top decided rests on decided periods only.
+    pending = {top for top in tops if (attributes, top) not in decisions}
+    return Breakdown(survey, ALL_TIME, attributes, cells, layout, timeline, pending)
 
 
 def _in_tops(timeline: Timeline, unit: tuple, tops: set) -> bool:
@@ -187,7 +196,9 @@ def _in_tops(timeline: Timeline, unit: tuple, tops: set) -> bool:
 def _covered(timeline: Timeline, decisions: dict, attributes: tuple, values: tuple,
              label: str, rest: set) -> bool:
     """Return whether a cell is a sum of shown cells of its own period or those inside it."""
-    decision = decisions[(attributes, label)]
+    decision = decisions.get((attributes, label))
+    if decision is None:
+        return False  # still being decided
     if values not in decision.cells or not decision.hidden(values):
         return True
     granularity = granularity_of(label)

@@ -79,15 +79,19 @@ def impact(ctx, *, survey_id: int, metric: str, treated: str, control: str, befo
     base = {"metric": metric, "before": {"period": before, **_dates(timeline, before)},
             "after": {"period": after, **_dates(timeline, after)}}
     cells = [cell(group, period) for group in GROUPS for period in (before, after)]
-    if any(c.hidden for c in cells):
-        return {**base, **{g: {"before": dict(HIDDEN_GROUP), "after": dict(HIDDEN_GROUP)}
-                           for g in GROUPS},
-                "estimate": None, "std_error": None, "ci_low": None, "ci_high": None, "z": None,
-                "p_value": None, "confidence": DEFAULT_CONFIDENCE,
-                "pre_trend": dict(HIDDEN_PRE_TREND), "reason": None, "suppressed": True}
     earlier = sorted({p for b in breakdowns.values() for p in b.periods()
                       if timeline.range_of(p)[1] < timeline.range_of(before)[0]},
                      key=period_sort_key)
+    pending = {p for b in breakdowns.values() for p in b.pending} & {before, after, *earlier}
+    if pending or any(c.hidden for c in cells):
+        hidden = {**base, **{g: {"before": dict(HIDDEN_GROUP), "after": dict(HIDDEN_GROUP)}
+                             for g in GROUPS},
+                  "estimate": None, "std_error": None, "ci_low": None, "ci_high": None,
+                  "z": None, "p_value": None, "confidence": DEFAULT_CONFIDENCE,
+                  "pre_trend": dict(HIDDEN_PRE_TREND), "reason": None, "suppressed": True}
+        if pending:
+            hidden["pending"] = True  # hidden until its periods are decided, in a moment
+        return hidden
     pairs = [(cell("treated", p), cell("control", p)) for p in earlier]
     pre_periods = [None if t.hidden or c.hidden else (t.summary, c.summary) for t, c in pairs]
     result = parsed.impact(tuple(c.summary for c in cells), pre_periods).to_dict()

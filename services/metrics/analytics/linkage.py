@@ -32,10 +32,12 @@ def _side(ctx, field: str, survey_id: int, metric_text: str):
     return survey, metric
 
 
-def _shown_groups(ctx, survey: dict, metric, by: str, start, end) -> dict:
-    """Return {value: (n, metric value)} of the groups shown over the span."""
+def _shown_groups(ctx, survey: dict, metric, by: str, start, end) -> dict | None:
+    """Return {value: (n, metric value)} of the groups shown over the span (None: pending)."""
     breakdown = span_breakdown(ctx, survey["id"], start=start, end=end, attributes=(by,),
                                count=metric.count_key, parts=metric.parts)
+    if breakdown.pending:
+        return None
     shown = [c for c in breakdown.cells.values() if not c.hidden and c.values[0] is not None]
     values = [metric.estimate(c.summary).to_dict()["value"] for c in shown]
     return {c.values[0]: (c.count, v) for c, v in zip(shown, values) if v is not None}
@@ -54,6 +56,13 @@ def linkage(ctx, *, employee: tuple, customer: tuple, by: str, start: date | Non
             f"use an attribute both surveys carry: {', '.join(shared) or 'none'}"]})
     groups = {field: _shown_groups(ctx, survey, metric, by, start, end)
               for field, (survey, metric) in sides.items()}
+    base = {"employee": {"survey_id": employee[0], "metric": employee[1]},
+            "customer": {"survey_id": customer[0], "metric": customer[1]},
+            "by": by, "from": start and start.isoformat(), "to": end and end.isoformat()}
+    if None in groups.values():
+        # Periods of the span are still being decided: no group is shown until they are.
+        return {**base, "points": [], **linkage_correlation([], []).to_dict(), "groups": 0,
+                "reason": "pending", "pending": True}
     common = sorted(groups["employee"].keys() & groups["customer"].keys(), key=str)
     points = [{"segment": {by: value},
                **{field: dict(zip(("n", "value"), groups[field][value])) for field in sides}}
@@ -65,7 +74,4 @@ def linkage(ctx, *, employee: tuple, customer: tuple, by: str, start: date | Non
         raise ValidationError("Too few groups to correlate.", {"by": [
             (f"a linkage needs at least {LINKAGE_MIN_POINTS} values of {by} shown in both "
              "surveys; choose a longer span or an attribute with more groups")]})
-    return {"employee": {"survey_id": employee[0], "metric": employee[1]},
-            "customer": {"survey_id": customer[0], "metric": customer[1]},
-            "by": by, "from": start and start.isoformat(), "to": end and end.isoformat(),
-            "points": points, **result}
+    return {**base, "points": points, **result}

@@ -113,7 +113,7 @@ class Metric:
         return rows
 
     def compare(self, a, b, alpha: float = 0.05):
-        """Return the metric's two-group test (b against a) as a `GroupTest`, its `mde` at `alpha`."""
+        """Return the two-group test (b against a) as a `GroupTest`, with `mde` at `alpha`."""
         if self.kind == "index":
             return index_welch_t_test(a.index_hist[self.key], b.index_hist[self.key],
                                       len(self.items), alpha=alpha)

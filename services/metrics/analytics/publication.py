@@ -11,6 +11,9 @@ coarser attribute sets first.
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +31,9 @@ from shared.periods import granularity_of, period_label
 from shared.summaries import SummaryLayout, question_values
 
 RESPONDENTS_THRESHOLD = "anonymity_threshold"
+# How long a query may spend deciding newly asked periods before it answers with the rest
+# pending (decided meanwhile in the background): well inside the gateway's read timeout.
+DECISION_BUDGET_SECONDS = 3.0
 COMMENT_THRESHOLD = "comment_threshold"
 
 
@@ -109,12 +115,15 @@ def read_units(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple, ti
 
 
 def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple,
-                     labels: list[str], current: dict | None = None) -> dict:
+                     labels: list[str], current: dict | None = None,
+                     budget: float | None = None) -> dict:
     """Return the decisions of closed periods `labels` and all they rest on.
 
     `current` (period -> {values: count}) holds the counts a query just read for its
     periods: a stored decision that disagrees was made before an import, and is made again.
-    Returns (attributes, period) -> `Decision` for every subset of `attributes`.
+    Returns (attributes, period) -> `Decision` for every subset of `attributes`. With a
+    `budget` (seconds), the decisions still to make when it runs out are left to a
+    background thread and missing from the answer (their cells answer as pending).
     """
     timeline = ctx.timeline(survey)
     labels = [label for label in labels if timeline.is_closed(label)]
@@ -137,7 +146,11 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
     threshold = int(survey[scope.threshold_key])
     work = {(level, q) for label in todo for q in under[label] for level in levels}
     made, replacing = [], set()
+    started = time.monotonic()
     for key in sorted(work, key=decision_order):
+        if budget is not None and made and time.monotonic() - started > budget:
+            finish_later(ctx, survey, scope, attributes, todo)
+            break
         level, period = key
         previous = stored.get(key)
         decision_units = projected[level]
@@ -156,7 +169,33 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
             replacing.add(key)
     if made:
         stored.update(ctx.store.save(survey["id"], scope.name, made, replacing))
-    return {key: stored[key] for key in needed}
+    return {key: stored[key] for key in needed if key in stored}
+
+
+_IN_FLIGHT: set = set()
+_IN_FLIGHT_LOCK = threading.Lock()
+log = logging.getLogger("trustpulse.metrics.decisions")
+
+
+def finish_later(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple,
+                 labels: list[str]) -> None:
+    """Make the rest of a query's decisions in a background thread (one per attribute set)."""
+    key = (survey["id"], scope, attributes)
+    with _IN_FLIGHT_LOCK:
+        if key in _IN_FLIGHT:
+            return
+        _IN_FLIGHT.add(key)
+
+    def work() -> None:
+        try:
+            ensure_decisions(ctx, survey, scope, attributes, labels)
+        except Exception:  # the next query or the scheduler tries again
+            log.exception("decisions of survey %s %s left undone", survey["id"], attributes)
+        finally:
+            with _IN_FLIGHT_LOCK:
+                _IN_FLIGHT.discard(key)
+
+    threading.Thread(target=work, name="decide", daemon=True).start()
 
 
 def _period_counts(timeline, units: Units, period: str) -> dict:

@@ -6,29 +6,40 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from services.metrics import examples
 from services.metrics.analytics import service
 from services.metrics.analytics.impact import impact
 from services.metrics.analytics.linkage import linkage
+from services.metrics.answers import (
+    ChangesSchema,
+    CommentsSchema,
+    CompareSchema,
+    DistributionSchema,
+    DriversSchema,
+    ImpactSchema,
+    LinkageSchema,
+    ScoresSchema,
+    TrendSchema,
+)
 from services.metrics.schemas import (
     ChangesQuerySchema,
     CommentsQuerySchema,
     CompareQuerySchema,
     DistributionQuerySchema,
     DriversQuerySchema,
+    ImpactQuerySchema,
+    LinkageQuerySchema,
     ScoresQuerySchema,
     TrendQuerySchema,
 )
-from services.metrics.schemas_analyses import (
-    ImpactQuerySchema,
-    ImpactSchema,
-    LinkageQuerySchema,
-    LinkageSchema,
-)
 from shared.internal import require_internal_token
+from shared.openapi import error_responses
 
 blp = Blueprint("analytics", __name__, url_prefix="/api/v1/surveys",
                 description="Trust analytics computed from the survey service's summaries.")
 require_internal_token(blp)
+# Every analytics answer is about one survey, which may not exist.
+UNKNOWN_SURVEY = error_responses(blp, {404: "No such survey."})
 # Linkage reads two surveys, so it lives beside the surveys rather than under one.
 linkage_blp = Blueprint("linkage", __name__, url_prefix="/api/v1",
                         description="Employee metrics against customer metrics over groups.")
@@ -43,7 +54,8 @@ def _source():
 @blp.route("/<int:survey_id>/scores")
 class Scores(MethodView):
     @blp.arguments(ScoresQuerySchema, location="query")
-    @blp.response(200)
+    @blp.response(200, ScoresSchema, example=examples.SCORES)
+    @UNKNOWN_SURVEY
     def get(self, query, survey_id):
         """Metric per period and segment, with 95% intervals; small groups hidden."""
         return service.scores(_source(), survey_id=survey_id, metric=query["metric"],
@@ -54,7 +66,8 @@ class Scores(MethodView):
 @blp.route("/<int:survey_id>/compare")
 class Compare(MethodView):
     @blp.arguments(CompareQuerySchema, location="query")
-    @blp.response(200)
+    @blp.response(200, CompareSchema, example=examples.COMPARE)
+    @UNKNOWN_SURVEY
     def get(self, query, survey_id):
         """Test one metric between two selected groups (b - a)."""
         return service.compare(_source(), survey_id=survey_id, **query)
@@ -63,7 +76,8 @@ class Compare(MethodView):
 @blp.route("/<int:survey_id>/distribution")
 class Distribution(MethodView):
     @blp.arguments(DistributionQuerySchema, location="query")
-    @blp.response(200)
+    @blp.response(200, DistributionSchema, example=examples.DISTRIBUTION)
+    @UNKNOWN_SURVEY
     def get(self, query, survey_id):
         """Chi-square test of two groups' answers to one question, with Cramér's V."""
         return service.distribution(_source(), survey_id=survey_id, **query)
@@ -72,7 +86,8 @@ class Distribution(MethodView):
 @blp.route("/<int:survey_id>/changes")
 class Changes(MethodView):
     @blp.arguments(ChangesQuerySchema, location="query")
-    @blp.response(200)
+    @blp.response(200, ChangesSchema, example=examples.CHANGES)
+    @UNKNOWN_SURVEY
     def get(self, query, survey_id):
         """Last period against the one before, per segment, Benjamini-Hochberg adjusted."""
         return service.changes(_source(), survey_id=survey_id, **query)
@@ -81,7 +96,8 @@ class Changes(MethodView):
 @blp.route("/<int:survey_id>/trend")
 class TrendResource(MethodView):
     @blp.arguments(TrendQuerySchema, location="query")
-    @blp.response(200)
+    @blp.response(200, TrendSchema, example=examples.TREND)
+    @UNKNOWN_SURVEY
     def get(self, query, survey_id):
         """Mann-Kendall test and Sen's slope of one group across periods."""
         return service.trend(_source(), survey_id=survey_id, **query)
@@ -90,7 +106,8 @@ class TrendResource(MethodView):
 @blp.route("/<int:survey_id>/drivers")
 class DriversResource(MethodView):
     @blp.arguments(DriversQuerySchema, location="query")
-    @blp.response(200)
+    @blp.response(200, DriversSchema, example=examples.DRIVERS)
+    @UNKNOWN_SURVEY
     def get(self, query, survey_id):
         """Questions ranked by Johnson's relative weight on an outcome."""
         return service.drivers(_source(), survey_id=survey_id, **query)
@@ -99,7 +116,8 @@ class DriversResource(MethodView):
 @blp.route("/<int:survey_id>/comments")
 class Comments(MethodView):
     @blp.arguments(CommentsQuerySchema, location="query")
-    @blp.response(200)
+    @blp.response(200, CommentsSchema, example=examples.COMMENTS)
+    @UNKNOWN_SURVEY
     def get(self, query, survey_id):
         """A large enough group's free-text answers, shuffled."""
         return service.comments(_source(), survey_id=survey_id, **query)
@@ -108,7 +126,8 @@ class Comments(MethodView):
 @blp.route("/<int:survey_id>/impact")
 class Impact(MethodView):
     @blp.arguments(ImpactQuerySchema, location="query")
-    @blp.response(200, ImpactSchema)
+    @blp.response(200, ImpactSchema, example=examples.IMPACT)
+    @UNKNOWN_SURVEY
     def get(self, query, survey_id):
         """Difference in differences of two groups across a before and an after period."""
         return impact(_source(), survey_id=survey_id, **query)
@@ -117,7 +136,8 @@ class Impact(MethodView):
 @linkage_blp.route("/linkage")
 class Linkage(MethodView):
     @linkage_blp.arguments(LinkageQuerySchema, location="query")
-    @linkage_blp.response(200, LinkageSchema)
+    @linkage_blp.response(200, LinkageSchema, example=examples.LINKAGE)
+    @error_responses(linkage_blp, {404: "No such survey."})
     def get(self, query):
         """Correlation over shared groups of an employee metric and a customer metric."""
         return linkage(_source(), employee=query["employee"], customer=query["customer"],

@@ -92,6 +92,9 @@ def scores(ctx, *, survey_id: int, metric: str, period: str, segment_by: str | N
     series = [{"period": cell.period, **_dates(breakdown.timeline, cell.period),
                "segment": cell.segment(attributes), **row}
               for cell, row in zip(cells, _estimate_rows(cells, parsed))]
+    for row in series:
+        if row["period"] in breakdown.pending:
+            row["pending"] = True  # hidden until its decision is made, in a moment
     return {"survey_id": survey_id, "metric": metric, "period": period,
             "segment_by": list(attributes), "threshold": breakdown.survey["anonymity_threshold"],
             "series": series}

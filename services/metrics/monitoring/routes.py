@@ -6,10 +6,13 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from services.metrics import examples
+from services.metrics.answers import AlertPageSchema, SnapshotPageSchema
 from services.metrics.monitoring import service
 from services.metrics.schemas import PageQuerySchema, SnapshotsQuerySchema
 from shared.app import get_engine
 from shared.internal import require_internal_token
+from shared.openapi import error_responses
 
 blp = Blueprint("monitoring", __name__, url_prefix="/api/v1",
                 description="Alerts raised by the scheduled jobs, and stored score snapshots.")
@@ -19,7 +22,7 @@ require_internal_token(blp)
 @blp.route("/alerts")
 class Alerts(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
-    @blp.response(200)
+    @blp.response(200, AlertPageSchema, example=examples.ALERTS)
     def get(self, query):
         """Significant deteriorations found by the scheduled jobs, newest first."""
         return service.list_alerts(engine=get_engine(), **query)
@@ -37,7 +40,8 @@ class AlertDeliveries(MethodView):
 @blp.route("/surveys/<int:survey_id>/snapshots")
 class Snapshots(MethodView):
     @blp.arguments(SnapshotsQuerySchema, location="query")
-    @blp.response(200)
+    @blp.response(200, SnapshotPageSchema, example=examples.SNAPSHOTS)
+    @error_responses(blp, {404: "No such survey."})
     def get(self, query, survey_id):
         """The latest stored index scores of a survey."""
         # An unknown survey is 404 here as on every analytics endpoint (the survey

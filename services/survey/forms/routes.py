@@ -10,9 +10,43 @@ from services.survey.responses.service import check_answers, store_response
 from shared.app import get_engine
 from shared.errors import APIError, ValidationError
 from shared.internal import require_internal_token
+from shared.openapi import document_rule
 
 bp = Blueprint("forms", __name__)
 require_internal_token(bp)
+
+
+
+def _page(description: str) -> dict:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+_TOKEN = {"in": "path", "name": "token", "required": True,
+          "description": "An invitation token or a signed customer link.",
+          "schema": {"type": "string", "minLength": 1}}
+_TOKEN_PROBLEMS = {"404": _page("The link is not valid."),
+                   "409": _page("The link has already been used."),
+                   "410": _page("The survey is closed or not open yet.")}
+# The form is plain Flask (HTML, not JSON), so its operations are written out for the document.
+FORM_OPERATIONS = {
+    "get": {"tags": ["Responding"], "summary": "Show the survey as an accessible HTML form.",
+            "responses": {"200": _page("The form."), **_TOKEN_PROBLEMS}},
+    "post": {"tags": ["Responding"], "summary": "Submit the form's answers.",
+             "requestBody": {"required": True, "content": {
+                 "application/x-www-form-urlencoded": {"schema": {
+                     "type": "object", "description": "Answers by question key.",
+                     "additionalProperties": {"type": "string"}}}}},
+             "responses": {"201": _page("Thanks: the response is stored."),
+                           "422": _page("The form again, saying what to fix."),
+                           **_TOKEN_PROBLEMS}},
+}
+
+
+def document_form(app, api) -> None:
+    """Add the respondent form's operations to the service's OpenAPI document."""
+    api.spec.tag({"name": "Responding", "description": "Respondent forms and answers."})
+    document_rule(app, api, "/s/<token>", FORM_OPERATIONS, parameters=[_TOKEN])
+
 
 LIKERT_LABELS = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree",
                  4: "Agree", 5: "Strongly agree"}

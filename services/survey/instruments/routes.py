@@ -16,6 +16,7 @@ from services.survey.instruments.schemas import (
 from services.survey.instruments.templates import list_templates
 from shared.app import get_engine
 from shared.internal import require_internal_token
+from shared.openapi import error_responses
 
 blp = Blueprint("instruments", __name__, url_prefix="/api/v1",
                 description="Built-in templates and surveys.")
@@ -39,7 +40,9 @@ class Surveys(MethodView):
         return service.list_surveys(engine=get_engine(), limit=query["limit"],
                                     cursor=query["cursor"])
 
-    @blp.arguments(SurveyCreateSchema)
+    @blp.arguments(SurveyCreateSchema, example={
+        "title": "Support pulse", "kind": "employee_pulse", "template": "ai-trust-pulse",
+        "segments": ["department", "location"], "anonymity_threshold": 5})
     @blp.response(201, SurveySchema)
     def post(self, data):
         """Create a survey from a template or from explicit questions and indices."""
@@ -49,6 +52,7 @@ class Surveys(MethodView):
 @blp.route("/surveys/<int:survey_id>")
 class SurveyById(MethodView):
     @blp.response(200, SurveySchema)
+    @error_responses(blp, {404: "No such survey."})
     def get(self, survey_id):
         """Show one survey."""
         return service.get_survey(engine=get_engine(), survey_id=survey_id)

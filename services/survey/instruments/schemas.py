@@ -8,9 +8,10 @@ from marshmallow import fields, validate
 from services.survey.instruments.templates import TEMPLATES
 from services.survey.schema_base import BaseSchema, PageQuerySchema, UTCDateTime
 from shared.schemas import Integer
+from shared.patterns import KEY, FullMatch
 
-SLUG = validate.Regexp(r"^[a-z][a-z0-9_]{0,62}$",
-                       error="Use lower-case letters, digits and underscores, starting with a letter.")
+SLUG = FullMatch(rf"^{KEY}$",
+                 error="Use lower-case letters, digits and underscores, starting with a letter.")
 QUESTION_TYPES = ("likert5", "scale11", "choice", "text")
 KINDS = ("employee_pulse", "customer_ai")
 MIN_THRESHOLD = 3
@@ -183,43 +184,43 @@ def _definition_errors(questions, indices) -> dict[str, list[str]]:
 class TemplateSchema(ma.Schema):
     """A built-in instrument."""
 
-    key = fields.String()
-    title = fields.String()
-    kind = fields.String()
-    description = fields.String()
-    segments = fields.List(fields.String())
+    key = fields.String(required=True)
+    title = fields.String(required=True)
+    kind = fields.String(required=True)
+    description = fields.String(required=True)
+    segments = fields.List(fields.String(), required=True)
     segment_values = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
-    questions = fields.List(fields.Nested(QuestionSchema))
-    indices = fields.List(fields.Nested(IndexSchema))
+    questions = fields.List(fields.Nested(QuestionSchema), required=True)
+    indices = fields.List(fields.Nested(IndexSchema), required=True)
 
 
 class TemplateListSchema(ma.Schema):
     """`{"items": [...]}` of templates."""
 
-    items = fields.List(fields.Nested(TemplateSchema))
+    items = fields.List(fields.Nested(TemplateSchema), required=True)
 
 
 class SurveySchema(ma.Schema):
     """A survey as the API shows it."""
 
-    id = fields.Integer(dump_only=True)
-    kind = fields.String()
-    title = fields.String()
-    template = fields.String(allow_none=True)
-    segments = fields.List(fields.String())
-    anonymity_threshold = fields.Integer()
-    comment_threshold = fields.Integer()
-    status = fields.String(dump_only=True)
-    created_at = UTCDateTime(dump_only=True)
-    questions = fields.List(fields.Nested(QuestionSchema))
-    indices = fields.List(fields.Nested(IndexSchema))
+    id = fields.Integer(dump_only=True, required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    template = fields.String(allow_none=True, required=True)
+    segments = fields.List(fields.String(), required=True)
+    anonymity_threshold = fields.Integer(required=True)
+    comment_threshold = fields.Integer(required=True)
+    status = fields.String(dump_only=True, required=True)
+    created_at = UTCDateTime(dump_only=True, required=True)
+    questions = fields.List(fields.Nested(QuestionSchema), required=True)
+    indices = fields.List(fields.Nested(IndexSchema), required=True)
 
 
 class SurveyPageSchema(ma.Schema):
     """A page of surveys."""
 
-    items = fields.List(fields.Nested(SurveySchema))
-    next_cursor = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(SurveySchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
 
 
 class SurveyListQuerySchema(PageQuerySchema):

@@ -15,6 +15,7 @@ from services.survey.respondents.schemas import (
 )
 from shared.app import get_engine
 from shared.internal import require_internal_token
+from shared.openapi import error_responses
 
 blp = Blueprint("respondents", __name__, url_prefix="/api/v1",
                 description="Invitation tokens and customer links.")
@@ -29,8 +30,10 @@ def public_base_url() -> str:
 
 @blp.route("/waves/<int:wave_id>/invitations")
 class WaveInvitations(MethodView):
-    @blp.arguments(InvitationsCreateSchema)
+    @blp.arguments(InvitationsCreateSchema, example={"respondents": [
+        {"segment": {"department": "Support", "location": "Leeds"}}]})
     @blp.response(201, InvitationsSchema)
+    @error_responses(blp, {404: "No such wave.", 410: "The wave is closed."})
     def post(self, data, wave_id):
         """Make one single-use token per respondent, in order."""
         tokens = service.create_invitations(engine=get_engine(), wave_id=wave_id,
@@ -40,8 +43,10 @@ class WaveInvitations(MethodView):
 
 @blp.route("/surveys/<int:survey_id>/links")
 class SurveyLinks(MethodView):
-    @blp.arguments(LinkCreateSchema)
+    @blp.arguments(LinkCreateSchema, example={
+        "interaction_id": "call-2026-0042", "segment": {"channel": "chat", "handled_by": "ai"}})
     @blp.response(201, LinkSchema)
+    @error_responses(blp, {404: "No such survey."})
     def post(self, data, survey_id):
         """Make a signed link for one customer interaction."""
         settings = current_app.config["TRUSTPULSE_SETTINGS"]

@@ -26,7 +26,7 @@ class InvitationsCreateSchema(BaseSchema):
 class InvitationsSchema(ma.Schema):
     """The tokens, one per respondent, in order."""
 
-    tokens = fields.List(fields.String())
+    tokens = fields.List(fields.String(), required=True)
 
 
 class LinkCreateSchema(BaseSchema):
@@ -39,5 +39,5 @@ class LinkCreateSchema(BaseSchema):
 class LinkSchema(ma.Schema):
     """A customer link."""
 
-    token = fields.String()
-    url = fields.String()
+    token = fields.String(required=True)
+    url = fields.String(required=True)

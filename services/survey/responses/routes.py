@@ -17,6 +17,7 @@ from services.survey.responses.schemas import (
 from shared.app import get_engine
 from shared.errors import APIError, BadRequest, ValidationError
 from shared.internal import require_internal_token
+from shared.openapi import error_responses
 
 IMPORT_MAX_BYTES = 50 * 1024 * 1024
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -39,8 +40,15 @@ def idempotency_key() -> str | None:
 
 @blp.route("/responses")
 class Responses(MethodView):
-    @blp.arguments(RESPONSE_CREATE)
+    @blp.arguments(RESPONSE_CREATE, example={
+        "token": "sX3v...", "answers": {"job_security": 4, "comment": "Clear guidance."}})
+    @blp.doc(parameters=[{"in": "header", "name": IDEMPOTENCY_HEADER, "required": False,
+                          "description": "A retry with the same key answers the same 201 "
+                                         "and stores nothing new.",
+                          "schema": {"type": "string", "minLength": 1, "maxLength": 200}}])
     @blp.response(201, ResponseCreatedSchema)
+    @error_responses(blp, {404: "No such token.", 409: "The token has already been used.",
+                           410: "The wave is closed or not open yet."})
     def post(self, data):
         """Answer a survey with an invitation token or a customer link token."""
         status, body = service.submit_response(
@@ -57,6 +65,9 @@ class ResponseImport(MethodView):
         "text/csv": {"schema": {"type": "string"}}}})
     @blp.arguments(ImportQuerySchema, location="query")
     @blp.response(201, ImportResultSchema)
+    @error_responses(blp, {400: "The body is not valid JSON, or the CSV is not UTF-8.",
+                           404: "No such survey.", 415: "Neither JSON nor CSV.",
+                           422: "Some rows are not valid (each is named); nothing is stored."})
     def post(self, query, survey_id):
         """Import historical responses (JSON or CSV, up to 50 MiB): all rows or none."""
         request.max_content_length = IMPORT_MAX_BYTES

@@ -18,7 +18,7 @@ class ResponseCreateSchema(BaseSchema):
 class ResponseCreatedSchema(ma.Schema):
     """The stored response's id."""
 
-    id = fields.Integer()
+    id = fields.Integer(required=True)
 
 
 class ImportRowSchema(BaseSchema):
@@ -38,5 +38,5 @@ class ImportQuerySchema(BaseSchema):
 class ImportResultSchema(ma.Schema):
     """How many responses an import stored (a dry run: none, and how many are valid)."""
 
-    imported = fields.Integer()
+    imported = fields.Integer(required=True)
     valid = fields.Integer()

@@ -26,19 +26,19 @@ class WaveCreateSchema(BaseSchema):
 class WaveSchema(ma.Schema):
     """A wave; `status` is `scheduled`, `open` or `closed`, from its times."""
 
-    id = fields.Integer()
-    survey_id = fields.Integer()
-    opens_at = UTCDateTime()
-    closes_at = UTCDateTime()
-    status = fields.String()
-    schedule_id = fields.Integer(allow_none=True)
+    id = fields.Integer(required=True)
+    survey_id = fields.Integer(required=True)
+    opens_at = UTCDateTime(required=True)
+    closes_at = UTCDateTime(required=True)
+    status = fields.String(required=True)
+    schedule_id = fields.Integer(allow_none=True, required=True)
 
 
 class WavePageSchema(ma.Schema):
     """A page of waves."""
 
-    items = fields.List(fields.Nested(WaveSchema))
-    next_cursor = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(WaveSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
 
 
 class WaveListQuerySchema(PageQuerySchema):
@@ -65,9 +65,9 @@ class ScheduleCreateSchema(BaseSchema):
 class ScheduleSchema(ma.Schema):
     """A schedule and the waves made from it so far."""
 
-    id = fields.Integer()
-    survey_id = fields.Integer()
-    every_days = fields.Integer()
-    open_days = fields.Integer()
-    starts_at = UTCDateTime()
-    waves = fields.List(fields.Nested(WaveSchema))
+    id = fields.Integer(required=True)
+    survey_id = fields.Integer(required=True)
+    every_days = fields.Integer(required=True)
+    open_days = fields.Integer(required=True)
+    starts_at = UTCDateTime(required=True)
+    waves = fields.List(fields.Nested(WaveSchema), required=True)
