@@ -18,6 +18,23 @@ ROLES_BY_DEPARTMENT = {
     "Technical": {"agent": 0.45, "complex_cases": 0.45, "team_lead": 0.10},
 }
 
+# Teams inside each department, and each team's climate (latent; + is better): it moves its
+# agents' wellbeing and, through them, the satisfaction of the customers the team serves.
+TEAMS_BY_DEPARTMENT = {
+    "Support": {"Support North": 0.45, "Support South": -0.3, "Support Night": -0.15},
+    "Sales": {"Sales Inbound": 0.35, "Sales Renewals": 0.0},
+    "Billing": {"Billing": 0.0},
+    "Technical": {"Tech Devices": 0.3, "Tech Network": -0.45},
+}
+# Latent CSAT per latent unit of the serving team's expected wellbeing (around the average).
+CSAT_PER_WELLBEING = 0.4
+
+# Half the staff go through AI training between two waves; from then on their AI trust rises
+# while the untrained cohort's stays where it was.
+TRAINED_SHARE = 0.5
+TRAINING_WAVE = 6  # the first wave after the training
+TRAINING_TRUST_GAIN = {"ai_confident": 0.55, "ai_right_answers": 0.5, "ai_wary": -0.45}
+
 WAVES = 12
 RESPONSE_RATE = (0.62, 0.78)  # each wave's response rate is drawn from this range
 
@@ -53,8 +70,10 @@ WELLBEING_DROP_ITEMS = ("worn_out", "customer_drain")
 LIVE_WAVE_DAYS = 5
 LIVE_ANSWERS = 40
 
-# Customers: interactions rated per day, and how they spread over channels and handling.
-CUSTOMER_RESPONSES_PER_DAY = (28, 44)
+# Customers: interactions rated per day (about one contact in ten), and how they spread over
+# channels and handling. Each team then has well over the threshold every day, so that its
+# days, weeks and months are all shown and can be summed over any span.
+CUSTOMER_RESPONSES_PER_DAY = (150, 200)
 CHANNELS = {"chat": 0.45, "voice": 0.35, "email": 0.20}
 HANDLING_BY_CHANNEL = {
     "chat": {"ai": 0.60, "hybrid": 0.28, "human": 0.12},

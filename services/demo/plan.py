@@ -14,8 +14,9 @@ from services.demo import organisation as org
 from services.demo.comments import customer_comment, employee_comment
 from services.demo.sampling import latent, likert, ordered_choice, scale11, weighted_choice
 
-PULSE_SEGMENTS = ["department", "location", "role"]
-CUSTOMER_SEGMENTS = ["channel", "handled_by", "region"]
+PULSE_SEGMENTS = ["department", "location", "role", "team", "trained"]
+# `team`: the team that handled the contact, shared with the pulse for linkage.
+CUSTOMER_SEGMENTS = ["channel", "handled_by", "region", "team"]
 TRUST_ITEMS = ("ai_confident", "ai_right_answers", "ai_wary", "ai_copilot", "job_security",
                "job_loss_ai", "monitoring_purpose")
 READINESS_ITEMS = ("ai_skills", "role_clarity", "ai_control")
@@ -65,6 +66,8 @@ class Employee:
     trust: float
     readiness: float
     wellbeing: float
+    team: str = ""
+    trained: str = "no"
 
 
 def _iso(moment: datetime) -> str:
@@ -77,17 +80,39 @@ def wave_weeks(today: date) -> list[date]:
     return [this_monday - timedelta(weeks=org.WAVES - k) for k in range(org.WAVES)]
 
 
-def _roster(rng: random.Random) -> list[Employee]:
+def _roster(rng: random.Random, cohorts: random.Random) -> list[Employee]:
     staff = []
     for department, headcount in org.DEPARTMENTS.items():
+        teams = dict.fromkeys(org.TEAMS_BY_DEPARTMENT[department], 1.0)
         for _ in range(headcount):
             staff.append(Employee(
                 department=department,
                 location=weighted_choice(rng, org.LOCATIONS),
                 role=weighted_choice(rng, org.ROLES_BY_DEPARTMENT[department]),
                 trust=rng.gauss(0.0, 1.0), readiness=rng.gauss(0.0, 1.0),
-                wellbeing=rng.gauss(0.0, 1.0)))
+                wellbeing=rng.gauss(0.0, 1.0), team=weighted_choice(cohorts, teams),
+                trained="yes" if cohorts.random() < org.TRAINED_SHARE else "no"))
     return staff
+
+
+def _department_of(team: str) -> str:
+    return next(d for d, teams in org.TEAMS_BY_DEPARTMENT.items() if team in teams)
+
+
+def team_wellbeing(team: str) -> float:
+    """Return a team's expected latent wellbeing: its climate less its roles' exhaustion."""
+    department = _department_of(team)
+    exhaustion = sum(share * org.EXHAUSTION_BY_ROLE[role]
+                     for role, share in org.ROLES_BY_DEPARTMENT[department].items())
+    share = sum(org.EXHAUSTION_ITEMS.values()) / len(org.EXHAUSTION_ITEMS)
+    return org.TEAMS_BY_DEPARTMENT[department][team] - share * exhaustion
+
+
+def customer_satisfaction_shifts() -> dict[str, float]:
+    """Return each team's latent CSAT shift: its wellbeing against the average team's."""
+    teams = [team for teams in org.TEAMS_BY_DEPARTMENT.values() for team in teams]
+    average = sum(map(team_wellbeing, teams)) / len(teams)
+    return {team: org.CSAT_PER_WELLBEING * (team_wellbeing(team) - average) for team in teams}
 
 
 def _item_shifts(person: Employee, wave: int) -> dict[str, float]:
@@ -97,6 +122,12 @@ def _item_shifts(person: Employee, wave: int) -> dict[str, float]:
         shifts[item] += gain * progress
     for item, share in org.EXHAUSTION_ITEMS.items():
         shifts[item] += share * org.EXHAUSTION_BY_ROLE[person.role]
+    climate = org.TEAMS_BY_DEPARTMENT[person.department][person.team]
+    for item in WELLBEING_ITEMS:
+        shifts[item] += -climate if item in REVERSED else climate
+    if person.trained == "yes" and wave >= org.TRAINING_WAVE:
+        for item, gain in org.TRAINING_TRUST_GAIN.items():
+            shifts[item] += gain
     drop = org.WELLBEING_DROP.get(wave - org.WAVES, 0.0)
     if person.department == org.WELLBEING_DROP_DEPARTMENT and drop:
         for item in org.WELLBEING_DROP_ITEMS:
@@ -122,7 +153,8 @@ def employee_answers(rng: random.Random, person: Employee, wave: int) -> dict:
 
 
 def _segment(person: Employee) -> dict:
-    return {"department": person.department, "location": person.location, "role": person.role}
+    return {"department": person.department, "location": person.location, "role": person.role,
+            "team": person.team, "trained": person.trained}
 
 
 def _window(first: date, days: int) -> dict:
@@ -140,11 +172,11 @@ def _live_wave(rng: random.Random, staff: list[Employee], today: date) -> LiveWa
     return live
 
 
-def _pulse(rng: random.Random, today: date) -> SurveyPlan:
+def _pulse(rng: random.Random, cohorts: random.Random, today: date) -> SurveyPlan:
     plan = SurveyPlan("pulse", {
         "title": "Contact centre AI pulse", "kind": "employee_pulse",
         "template": "ai-trust-pulse", "segments": PULSE_SEGMENTS, "anonymity_threshold": 5})
-    staff = _roster(rng)
+    staff = _roster(rng, cohorts)
     for wave, monday in enumerate(wave_weeks(today)):
         plan.waves.append(_window(monday, 5))
         plan.invited.append(len(staff))
@@ -169,10 +201,13 @@ def preference_shares(progress: float) -> dict[str, float]:
             "no_preference": org.NO_PREFERENCE, "prefer_ai": prefer_ai}
 
 
-def customer_answers(rng: random.Random, handled_by: str, progress: float) -> dict:
-    """Return one customer's answers to the `ai-interaction` template."""
+def customer_answers(rng: random.Random, handled_by: str, progress: float,
+                     satisfaction: float = 0.0) -> dict:
+    """Return one customer's answers to the `ai-interaction` template; `satisfaction` moves
+    CSAT (the serving team's)."""
     trait = rng.gauss(0.0, 1.0)
-    answers = {item: likert(latent(rng, trait, shifts[handled_by]))
+    answers = {item: likert(latent(rng, trait, shifts[handled_by]
+                                   + (satisfaction if item == "csat" else 0.0)))
                for item, shifts in org.CUSTOMER_ITEM_SHIFT.items()}
     answers["next_preference"] = ordered_choice(rng, trait, preference_shares(progress))
     answers["recommend"] = scale11(latent(rng, trait, 0.0, 0.5), centre=6.8, spread=2.3)
@@ -181,25 +216,27 @@ def customer_answers(rng: random.Random, handled_by: str, progress: float) -> di
     return answers
 
 
-def _customers(rng: random.Random, today: date) -> SurveyPlan:
+def _customers(rng: random.Random, cohorts: random.Random, today: date) -> SurveyPlan:
     plan = SurveyPlan("customers", {
         "title": "Customer AI interaction rating", "kind": "customer_ai",
         "template": "ai-interaction", "segments": CUSTOMER_SEGMENTS, "anonymity_threshold": 5})
     first = wave_weeks(today)[0]
     days = (today - first).days
+    satisfaction = customer_satisfaction_shifts()  # every team serves as many contacts
     for offset in range(days):
         day = first + timedelta(days=offset)
         progress = offset / max(1, days - 1)
         for _ in range(rng.randint(*org.CUSTOMER_RESPONSES_PER_DAY)):
             channel = weighted_choice(rng, org.CHANNELS)
             handled_by = weighted_choice(rng, org.HANDLING_BY_CHANNEL[channel])
+            team = cohorts.choice(list(satisfaction))
             moment = datetime.combine(day, time(7), UTC) + timedelta(
                 seconds=rng.randrange(15 * 3600))
             plan.responses.append({
                 "submitted_at": _iso(moment),
                 "segment": {"channel": channel, "handled_by": handled_by,
-                            "region": weighted_choice(rng, org.REGIONS)},
-                "answers": customer_answers(rng, handled_by, progress)})
+                            "region": weighted_choice(rng, org.REGIONS), "team": team},
+                "answers": customer_answers(rng, handled_by, progress, satisfaction[team])})
     return plan
 
 
@@ -207,5 +244,7 @@ def build_demo(seed: int = 7, today: date | None = None) -> DemoPlan:
     """Return the demo organisation's surveys, waves and responses, the same for one seed and day."""
     today = today or datetime.now(UTC).date()
     rng = random.Random(seed)
+    # Teams and training cohorts come from their own stream: the other draws stay the same.
+    cohorts = random.Random(f"{seed}:cohorts")
     return DemoPlan(seed=seed, today=today,
-                    surveys=[_pulse(rng, today), _customers(rng, today)])
+                    surveys=[_pulse(rng, cohorts, today), _customers(rng, cohorts, today)])

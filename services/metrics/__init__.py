@@ -1,4 +1,5 @@
-"""The metrics service: scores, comparisons, trends, drivers, comments, snapshots and alerts."""
+"""The metrics service: scores, comparisons, trends, drivers, comments, impact, linkage,
+snapshots and alerts."""
 
 from __future__ import annotations
 
@@ -47,9 +48,11 @@ def register_extensions(app: Flask, settings: Settings) -> None:
 def register_blueprints(api) -> None:
     """Attach the service's resources."""
     from services.metrics.analytics.routes import blp as analytics
+    from services.metrics.analytics.routes import linkage_blp as linkage
     from services.metrics.monitoring.routes import blp as monitoring
 
     api.register_blueprint(analytics)
+    api.register_blueprint(linkage)
     api.register_blueprint(monitoring)
 
 

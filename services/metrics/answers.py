@@ -287,24 +287,41 @@ class BeforeAfterSchema(AnswerSchema):
 class PreTrendSchema(AnswerSchema):
     """`impact`'s test of parallel trends before the intervention."""
 
-    periods = _count()
-    slope = _number()
+    periods = _count(metadata={"description": "Earlier periods whose two groups are shown."})
+    slope = _number(metadata={"description": "Drift of treated - control per period."})
+    std_error = _number()
+    z = _number()
     p_value = _number()
+    reason = ma.fields.String(allow_none=True)
+
+
+class ImpactPeriodSchema(PeriodRowSchema):
+    """The period before or after the intervention."""
+
+    period = ma.fields.String(required=True)
 
 
 class ImpactSchema(AnswerSchema):
     """`impact`: difference in differences between a treated and a control group."""
 
     metric = ma.fields.String(required=True)
+    before = ma.fields.Nested(ImpactPeriodSchema, required=True)
+    after = ma.fields.Nested(ImpactPeriodSchema, required=True)
     treated = ma.fields.Nested(BeforeAfterSchema, required=True)
     control = ma.fields.Nested(BeforeAfterSchema, required=True)
-    estimate = _number()
+    estimate = _number(metadata={"description": "(treated after - treated before) - "
+                                                "(control after - control before)."})
     std_error = _number()
     ci_low = _number()
     ci_high = _number()
+    z = _number()
     p_value = _number()
+    confidence = ma.fields.Float(required=True)
     pre_trend = ma.fields.Nested(PreTrendSchema, required=True)
-    suppressed = ma.fields.Boolean()
+    reason = ma.fields.String(allow_none=True)
+    suppressed = ma.fields.Boolean(required=True)
+    pending = ma.fields.Boolean(metadata={
+        "description": "A period is still being decided: ask again in a moment."})
 
 
 class LinkagePointSchema(AnswerSchema):
@@ -331,10 +348,29 @@ class SpearmanSchema(AnswerSchema):
     p_value = _number()
 
 
+class LinkageSideSchema(AnswerSchema):
+    """One survey of `linkage` and its metric."""
+
+    survey_id = ma.fields.Integer(required=True)
+    metric = ma.fields.String(required=True)
+
+
 class LinkageSchema(AnswerSchema):
     """`linkage`: employees' trust against customers' outcomes, team by team."""
 
+    employee = ma.fields.Nested(LinkageSideSchema, required=True)
+    customer = ma.fields.Nested(LinkageSideSchema, required=True)
+    by = ma.fields.String(required=True)
+    from_ = ma.fields.Date(data_key="from", required=True, allow_none=True,
+                           metadata={"description": "First day of the span (a Monday)."})
+    to = ma.fields.Date(required=True, allow_none=True,
+                        metadata={"description": "Last day of the span (a Sunday)."})
     points = ma.fields.List(ma.fields.Nested(LinkagePointSchema), required=True)
     pearson = ma.fields.Nested(PearsonSchema, required=True)
     spearman = ma.fields.Nested(SpearmanSchema, required=True)
     groups = ma.fields.Integer(required=True)
+    confidence = ma.fields.Float(required=True)
+    reason = ma.fields.String(allow_none=True)
+    pending = ma.fields.Boolean(metadata={
+        "description": "A period of the span is still being decided: no point is shown yet; "
+                       "ask again in a moment."})

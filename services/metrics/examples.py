@@ -88,3 +88,28 @@ SNAPSHOTS = {
     }],
     "next_cursor": None,
 }
+
+IMPACT = {
+    "metric": "index:ai_trust",
+    "before": {"period": "2026-07", "start": "2026-06-29", "end": "2026-08-02"},
+    "after": {"period": "2026-09", "start": "2026-08-31", "end": "2026-09-27"},
+    "treated": {"before": {"n": 96, "value": 54.1}, "after": {"n": 91, "value": 65.8}},
+    "control": {"before": {"n": 102, "value": 53.7}, "after": {"n": 99, "value": 55.0}},
+    "estimate": 10.4, "std_error": 3.1, "ci_low": 4.3, "ci_high": 16.5, "z": 3.35,
+    "p_value": 0.0008, "confidence": 0.95,
+    "pre_trend": {"periods": 5, "slope": 0.3, "std_error": 0.9, "z": 0.33, "p_value": 0.74,
+                  "reason": None},
+    "reason": None, "suppressed": False,
+}
+
+LINKAGE = {
+    "employee": {"survey_id": 1, "metric": "index:wellbeing"},
+    "customer": {"survey_id": 2, "metric": "item:csat"}, "by": "team",
+    "from": "2026-09-07", "to": "2026-11-29",
+    "points": [{"segment": {"team": "Support North"}, "employee": {"n": 640, "value": 54.8},
+                "customer": {"n": 1870, "value": 3.51}},
+               {"segment": {"team": "Tech Network"}, "employee": {"n": 590, "value": 34.6},
+                "customer": {"n": 1842, "value": 3.12}}],
+    "groups": 8, "pearson": {"r": 0.92, "ci_low": 0.61, "ci_high": 0.99, "p_value": 0.001},
+    "spearman": {"rho": 0.93, "p_value": 0.001}, "confidence": 0.95, "reason": None,
+}

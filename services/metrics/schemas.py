@@ -7,18 +7,25 @@ The answers' schemas are in `services/metrics/answers.py`.
 
 from __future__ import annotations
 
+import re
+from typing import ClassVar
+
 import marshmallow as ma
 
 from services.metrics.analytics.selectors import PERIODS
+from shared.app import MAX_ID
 from shared.patterns import KEY, FullMatch
 from shared.schemas import BaseSchema, PageQuerySchema
 
 PERIOD = ma.validate.OneOf(PERIODS, error=f"use one of {', '.join(PERIODS)}")
 # `index:<key>`, `item:`, `nps:`, `top2:`, `alpha:`, or `share:<question>=<option>` (an option
 # is a choice's key or a number on the question's scale).
-METRIC_PATTERN = (rf"^(?:(?:index|item|nps|top2|alpha):{KEY}"
-                  rf"|share:{KEY}=[a-z0-9_]{{1,63}})$")
+_METRIC = rf"(?:(?:index|item|nps|top2|alpha):{KEY}|share:{KEY}=[a-z0-9_]{{1,63}})"
+METRIC_PATTERN = rf"^{_METRIC}$"
 _LABEL = r"[0-9]{4}-(?:W[0-9]{2}|[0-9]{2}(?:-[0-9]{2})?|Q[1-4])|wave-[0-9]{1,19}"
+PERIOD_LABEL_PATTERN = rf"^(?:{_LABEL})$"
+# `<survey id>:<metric>`: an id as paths take it (digits, no leading zero, a BIGINT).
+SURVEY_METRIC_PATTERN = rf"^([1-9][0-9]{{0,18}}):({_METRIC})$"
 _SEGMENT_PART = rf"{KEY}=[^;]*"
 _SELECTOR_PART = rf"(?:period:(?:{_LABEL})|segment:{_SEGMENT_PART})"
 # Parts joined by `;` (empty parts are skipped): `period:2026-09;segment:department=Support`.
@@ -136,3 +143,52 @@ class SnapshotsQuerySchema(PageQuerySchema):
     """`snapshots`: stored scores of one survey."""
 
     metric = metric_field(load_default=None)
+
+
+# --- impact and linkage ------------------------------------------------------------------
+
+
+def period_label_field(**kwargs) -> ma.fields.String:
+    """Return a query field holding one period's label."""
+    return ma.fields.String(validate=FullMatch(PERIOD_LABEL_PATTERN, error=(
+        "use a period label: 2026-W40, 2026-09, 2026-Q3, 2026-09-28 or wave-<id>")),
+        metadata={"example": "2026-09"}, **kwargs)
+
+
+class SurveyMetric(ma.fields.String):
+    """`<survey id>:<metric>` (e.g. `12:index:wellbeing`), loaded as (survey id, metric)."""
+
+    default_error_messages: ClassVar[dict] = {
+        "format": "use <survey id>:<metric>, e.g. 12:index:wellbeing"}
+
+    def __init__(self, **kwargs):
+        super().__init__(metadata={"pattern": SURVEY_METRIC_PATTERN,
+                                   "example": "1:index:wellbeing"}, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        match = re.fullmatch(SURVEY_METRIC_PATTERN, super()._deserialize(value, attr, data,
+                                                                         **kwargs))
+        if match is None or int(match.group(1)) > MAX_ID:
+            raise self.make_error("format")
+        return int(match.group(1)), match.group(2)
+
+
+class ImpactQuerySchema(BaseSchema):
+    """`impact`: a metric's difference in differences between two groups."""
+
+    metric = metric_field(required=True)
+    treated = selector_field(required=True)
+    control = selector_field(required=True)
+    before = period_label_field(required=True)
+    after = period_label_field(required=True)
+
+
+class LinkageQuerySchema(BaseSchema):
+    """`linkage`: an employee metric against a customer metric over the groups both show."""
+
+    employee = SurveyMetric(required=True)
+    customer = SurveyMetric(required=True)
+    by = ma.fields.String(required=True, validate=FullMatch(rf"^{KEY}$", error=(
+        "not a segment attribute")), metadata={"example": "team"})
+    from_ = ma.fields.Date(data_key="from", load_default=None)
+    to = ma.fields.Date(load_default=None)

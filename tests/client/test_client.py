@@ -55,7 +55,7 @@ def _history(rng: random.Random) -> list[dict]:
                 shift = -2 if (department == "Support" and week == 3) else 0
                 answers = {**PULSE_ANSWERS,
                            **{key: max(1, min(5, rng.randint(2, 5) + shift))
-                              for key in ("ai_confident", "ai_right_answers", "job_security")},
+                              for key in ("ai_confident", "ai_right_answers", "role_clarity")},
                            "comment": f"note {i}"}
                 day = FIRST_MONDAY + timedelta(weeks=week, days=i % 5)
                 rows.append({"submitted_at": f"{day}T10:00:00Z",
@@ -115,6 +115,14 @@ def test_the_other_analytics_answer(client, pulse):
     assert drivers["n"] == 96
     comments = client.comments(pulse, question="comment", selector="segment:department=Care")
     assert comments["n"] == 32 and isinstance(comments["comments"], list)
+    impact = client.impact(pulse, metric="index:ai_trust", treated="segment:department=Support",
+                           control="segment:department=Sales", before="2026-W10",
+                           after="2026-W13")
+    assert not impact["suppressed"] and impact["estimate"] < 0  # Support drops in W13
+    assert impact["pre_trend"]["periods"] == 0
+    with pytest.raises(ValidationError):  # a pulse is no customer survey
+        client.linkage(employee=f"{pulse}:index:ai_trust", customer=f"{pulse}:item:enps",
+                       by="department")
     assert client.snapshots(pulse) == []
     assert client.alerts() == [] and client.alert_deliveries() == []
 

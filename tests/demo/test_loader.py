@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 
 from services.demo import DemoError, build_demo, load_demo
+from services.demo import organisation as org
 from tests.conftest import ADMIN_KEY
+from tests.metrics.factories import until_decided
 
 
 def test_the_demo_loads_in_seconds_and_refuses_a_second_load(suite, admin_headers):
@@ -34,11 +36,32 @@ def test_the_demo_loads_in_seconds_and_refuses_a_second_load(suite, admin_header
                               query_string={"metric": "share:next_preference=prefer_ai",
                                             "period": "month"}).get_json()["series"]
     assert shares[0]["value"] < shares[-1]["value"]
+    _assert_the_analyses_find_the_training_and_the_link(suite, admin_headers, loaded)
 
     with pytest.raises(DemoError, match="already holds surveys"):
         load_demo(gateway_url=gateway, admin_key=ADMIN_KEY)
     listed = suite.client.get("/api/v1/surveys", headers=admin_headers).get_json()["items"]
     assert len(listed) == 2
+
+
+def _assert_the_analyses_find_the_training_and_the_link(suite, headers, loaded):
+    """The trained cohort's AI trust rises against the untrained one's, with parallel trends
+    before; teams whose agents are well have more satisfied customers."""
+    pulse, customers = loaded["surveys"]["pulse"], loaded["surveys"]["customers"]
+    waves = [f"wave-{w}" for w in pulse["waves"]]
+    impact = until_decided(lambda: suite.client.get(
+        f"/api/v1/surveys/{pulse['id']}/impact", headers=headers, query_string={
+            "metric": "index:ai_trust", "treated": "segment:trained=yes",
+            "control": "segment:trained=no", "before": waves[org.TRAINING_WAVE - 1],
+            "after": waves[-1]}).get_json())
+    assert not impact["suppressed"] and impact["estimate"] > 8 and impact["p_value"] < 0.01
+    assert impact["pre_trend"]["periods"] == org.TRAINING_WAVE - 1
+    assert impact["pre_trend"]["p_value"] > 0.05
+    query = {"employee": f"{pulse['id']}:index:wellbeing",
+             "customer": f"{customers['id']}:item:csat", "by": "team"}
+    linkage = until_decided(lambda: suite.client.get("/api/v1/linkage", headers=headers,
+                                                     query_string=query).get_json())
+    assert linkage["groups"] == 8 and linkage["pearson"]["r"] > 0.6, linkage
 
 
 def test_this_weeks_invitees_can_answer_through_their_invitations(suite, admin_headers):

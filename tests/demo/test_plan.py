@@ -8,8 +8,10 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
+import statsmodels.api as sm
 from scipy import stats
 
+from services.demo import organisation as org
 from services.demo.plan import build_demo, wave_weeks
 from services.survey.instruments.templates import get_template
 
@@ -154,3 +156,45 @@ def test_this_weeks_wave_invites_everyone_and_some_answer_through_their_invitati
     invitees = [i for i, _ in live.answers]
     assert len(set(invitees)) == len(invitees) == 40 and max(invitees) < 400
     assert plan.survey("customers").live is None
+
+
+def _wave_of(pulse, row) -> int:
+    opens = [w["opens_at"][:10] for w in pulse.waves]
+    return max(i for i, day in enumerate(opens) if row["submitted_at"][:10] >= day)
+
+
+def test_the_trained_cohorts_ai_trust_rises_against_the_untrained_ones(plan):
+    """Difference in differences by statsmodels OLS with an interaction and HC2 errors."""
+    pulse = plan.survey("pulse")
+    before, after = org.TRAINING_WAVE - 1, org.WAVES - 1
+    cells = {(trained, wave): [_index(r, "ai_trust") for r in pulse.responses
+                               if r["segment"]["trained"] == trained
+                               and _wave_of(pulse, r) == wave]
+             for trained in ("yes", "no") for wave in (before, after)}
+    y = np.concatenate([cells[key] for key in cells])
+    treated = np.concatenate([np.full(len(v), k[0] == "yes") for k, v in cells.items()])
+    later = np.concatenate([np.full(len(v), k[1] == after) for k, v in cells.items()])
+    design = np.column_stack([np.ones_like(y), treated, later, treated * later]).astype(float)
+    fit = sm.OLS(y, design).fit(cov_type="HC2")
+    assert fit.params[3] > 8 and fit.pvalues[3] < 0.01, fit.params
+    untrained = [np.mean(cells[("no", w)]) for w in (before, after)]
+    assert abs(untrained[1] - untrained[0]) < 4
+
+
+def test_teams_whose_agents_are_well_have_more_satisfied_customers(plan):
+    """Pearson's r over the teams' raw means (scipy.stats.pearsonr)."""
+    pulse, customers = plan.survey("pulse"), plan.survey("customers")
+    teams = sorted({r["segment"]["team"] for r in pulse.responses})
+    assert teams == sorted({r["segment"]["team"] for r in customers.responses})
+    assert len(teams) >= 5
+    wellbeing = [np.mean([_index(r, "wellbeing") for r in pulse.responses
+                          if r["segment"]["team"] == t]) for t in teams]
+    csat = [np.mean([r["answers"]["csat"] for r in customers.responses
+                     if r["segment"]["team"] == t]) for t in teams]
+    assert stats.pearsonr(wellbeing, csat).statistic > 0.6
+
+
+def test_every_team_day_of_the_customer_survey_is_over_the_threshold(plan):
+    customers = plan.survey("customers")
+    days = Counter((r["submitted_at"][:10], r["segment"]["team"]) for r in customers.responses)
+    assert min(days.values()) >= customers.body["anonymity_threshold"]

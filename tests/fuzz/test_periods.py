@@ -37,3 +37,20 @@ def test_analytics_over_the_whole_calendar_answer(fuzz):
                 "metric": "index:ix", "period": period, "from": "0001-01-01", "to": "9999-12-31"})
             assert answer.status_code in (200, 422), (endpoint, period, answer.get_json())
             assert answer.is_json
+
+
+def test_impact_and_linkage_at_the_ends_of_the_calendar_answer(fuzz):
+    base = f"/api/v1/surveys/{fuzz.survey_id}"
+    groups = {"metric": "index:ix", "treated": "segment:channel=chat",
+              "control": "segment:channel=voice"}
+    for before, after, status in (("0001-01-01", "9999-12-31", 422), ("0001-W01", "0001-W02", 200),
+                                  ("0001-Q1", "9999-Q4", 422), ("9999-12-30", "9999-12-31", 422)):
+        answer = fuzz.client.get(f"{base}/impact", headers=ADMIN, query_string={
+            **groups, "before": before, "after": after})
+        assert answer.status_code == status, (before, after, answer.get_json())
+    for start, end in (("0001-01-01", "9999-12-31"), ("9999-12-31", None), (None, "0001-01-01")):
+        query = {"employee": f"{fuzz.survey_id}:index:ix", "by": "channel",
+                 "customer": f"{fuzz.survey_id}:index:ix", "from": start, "to": end}
+        answer = fuzz.client.get("/api/v1/linkage", headers=ADMIN,
+                                 query_string={k: v for k, v in query.items() if v})
+        assert answer.status_code == 422 and "employee" in answer.get_json()["error"]["details"]

@@ -35,7 +35,8 @@ EXPECTED = {
     ("POST", "/s/{token}"): PUBLIC,
     **{("GET", f"/api/v1/surveys/{{id}}/{name}"): READ
        for name in ("scores", "compare", "distribution", "changes", "trend", "drivers",
-                    "comments", "snapshots")},
+                    "comments", "snapshots", "impact")},
+    ("GET", "/api/v1/linkage"): READ,
     ("GET", "/api/v1/alerts"): READ,
     ("GET", "/api/v1/alerts/deliveries"): {A},
 }

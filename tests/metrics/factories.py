@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import shutil
 import tempfile
+import time
 import weakref
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
@@ -21,6 +22,7 @@ from services.metrics.analytics.decisions import DecisionStore
 from services.metrics.analytics.publication import Analytics
 from services.metrics.survey_source import Summaries
 from services.metrics.tables import metadata
+from shared.errors import NotFound
 from shared.periods import period_label
 from shared.summaries import SummaryLayout
 
@@ -43,6 +45,19 @@ def pulse_survey(threshold: int = 5, comment_threshold: int = 10, segments=("dep
             "questions": questions,
             "indices": [{"key": "ai_trust", "title": "AI trust", "items": list(LIKERT_ITEMS)}],
             "waves": list(waves)}
+
+
+def customer_survey(survey_id: int = 2, segments=("team",), threshold: int = 5) -> dict:
+    """Return a customer survey definition: CSAT (likert5), recommend (0-10), preference."""
+    questions = [
+        {"key": "csat", "text": "Satisfied?", "type": "likert5", "required": True},
+        {"key": "recommend", "text": "Recommend?", "type": "scale11", "required": True},
+        {"key": "preference", "text": "Next time?", "type": "choice", "required": True,
+         "options": ["prefer_ai", "no_preference", "prefer_human", "avoid_ai"]},
+    ]
+    return {"id": survey_id, "kind": "customer_ai", "title": "Customers",
+            "segments": list(segments), "anonymity_threshold": threshold,
+            "comment_threshold": 10, "questions": questions, "indices": [], "waves": []}
 
 
 def answers(rng: random.Random, shift: float = 0.0) -> dict:
@@ -174,6 +189,30 @@ class MemorySource:
         return out
 
 
+class SurveysSource:
+    """Several `MemorySource`s answering by survey id (an unknown id is a 404)."""
+
+    def __init__(self, *sources: MemorySource):
+        self.sources = {source.survey["id"]: source for source in sources}
+
+    def of(self, survey_id: int) -> MemorySource:
+        if survey_id not in self.sources:
+            raise NotFound("No such survey.")
+        return self.sources[survey_id]
+
+    def definition(self, survey_id: int) -> dict:
+        return self.of(survey_id).survey
+
+    def surveys(self) -> list[dict]:
+        return [source.survey for source in self.sources.values()]
+
+    def groups(self, survey_id, **query):
+        return self.of(survey_id).groups(survey_id, **query)
+
+    def summaries(self, survey_id, **query) -> Summaries:
+        return self.of(survey_id).summaries(survey_id, **query)
+
+
 def counted_day(survey: dict, r: dict) -> date:
     """Return the day a raw response counts on: its wave's opening day, or its own."""
     for wave in survey.get("waves", []):
@@ -223,3 +262,20 @@ def _remove(engine, folder: str) -> None:
 def analytics(survey: dict, responses: list[dict], now: datetime = LATER) -> MemoryAnalytics:
     """Return the analytics context over raw responses kept in memory."""
     return MemoryAnalytics(MemorySource(survey, responses), now)
+
+
+def analytics_of(*surveys: tuple[dict, list[dict]], now: datetime = LATER) -> MemoryAnalytics:
+    """Return the analytics context over several surveys: (definition, responses) pairs."""
+    return MemoryAnalytics(SurveysSource(*(MemorySource(s, r) for s, r in surveys)), now)
+
+
+def until_decided(ask, seconds: float = 60.0):
+    """Return `ask()`'s answer (a dict or a test client's response) once nothing in it is
+    pending: decisions a query leaves to the background are made within moments. Bounded."""
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = ask()
+        body = answer if isinstance(answer, dict) else answer.json
+        if not (isinstance(body, dict) and body.get("pending")) or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.2)

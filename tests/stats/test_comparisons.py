@@ -62,6 +62,9 @@ def test_index_welch_reports_scores_and_keeps_the_test(sums_a, sums_b):
     assert close(result.statistic, reference.statistic)
     assert close(result.p_value, reference.pvalue)
     assert close(result.value_a, scores_a.mean()) and close(result.value_b, scores_b.mean())
+    # The MDE is on the score scale: the item sums' (checked in test_power) times 25 / k.
+    raw = welch_t_test(histogram(sums_a, support), histogram(sums_b, support))
+    assert close(result.mde, 25 / k * raw.mde)
 
 
 @PROPERTY

@@ -21,6 +21,7 @@ from services.metrics.stats.results import (
     Trend,
     finite_or_none,
 )
+from services.metrics.stats.results_analyses import DiffInDiff, Linkage, PreTrend
 
 
 def test_finite_or_none_drops_nan_and_infinity():
@@ -33,12 +34,16 @@ def test_finite_or_none_drops_nan_and_infinity():
 
 def test_to_dict_never_carries_nan():
     estimate = Estimate("mean", 3, float("nan"), math.inf, None, 0.95, "t", "zero_variance")
-    test = GroupTest("welch_t", 1, 2, 1.0, math.nan, None, math.inf, None, "hedges_g", math.nan,
-                     df=math.inf, z=-math.inf)
     trend = Trend(3, 1, math.nan, math.inf, math.nan, math.nan, -math.inf, math.nan,
                   "no trend", 0.05)
     drivers = Drivers(4, math.nan, (Driver("q1", math.nan, math.inf),))
-    for result in (estimate, test, trend, drivers):
+    test = GroupTest("welch_t", 1, 2, 1.0, math.nan, None, math.inf, None, "hedges_g", math.nan,
+                     df=math.inf, z=-math.inf, mde=math.nan)
+    pre_trend = PreTrend(3, math.nan, math.inf, math.nan, math.nan)
+    impact = DiffInDiff(((3, math.nan), (3, 1.0), (0, None), (4, math.inf)), math.nan,
+                        math.inf, -math.inf, math.nan, math.nan, math.nan, 0.95, pre_trend)
+    linkage = Linkage(5, math.nan, -math.inf, math.inf, math.nan, math.nan, math.nan, 0.95)
+    for result in (estimate, test, trend, drivers, impact, linkage):
         json.dumps(result.to_dict(), allow_nan=False)
 
 

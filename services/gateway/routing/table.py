@@ -80,6 +80,8 @@ ROUTES: tuple[Route, ...] = (
     _analytics("drivers"),
     _analytics("comments"),
     _analytics("snapshots"),
+    _analytics("impact"),
+    Route("GET", "/api/v1/linkage", "metrics", READERS),
     Route("GET", "/api/v1/alerts", "metrics", READERS),
     Route("GET", "/api/v1/alerts/deliveries", "metrics", ADMIN),
 )

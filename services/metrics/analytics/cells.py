@@ -23,7 +23,7 @@ from services.metrics.analytics.publication import (
     counted,
     ensure_decisions,
 )
-from services.metrics.analytics.selectors import ALL_TIME, Selector
+from services.metrics.analytics.selectors import ALL_TIME, Selector, widen_to_periods
 from services.metrics.analytics.timeline import Timeline
 from shared.periods import granularity_of, period_sort_key
 from shared.summaries import Summary, SummaryLayout
@@ -121,12 +121,20 @@ def load_breakdown(ctx: Analytics, survey_id: int, *, granularity: str, attribut
     return Breakdown(survey, granularity, attributes, cells, layout, timeline, pending)
 
 
-def closed_tops(timeline: Timeline, quarters: list[str]) -> list[str]:
-    """Return the largest closed periods covering the closed part of these quarters."""
+def closed_tops(timeline: Timeline, quarters: list[str], start: date | None = None,
+                end: date | None = None) -> list[str]:
+    """Return the largest closed periods covering the closed part of these quarters.
+
+    With `start`/`end` (whole weeks), only the periods inside that span count.
+    """
     tops = []
 
     def visit(label: str) -> None:
-        if timeline.is_closed(label):
+        first, last = timeline.range_of(label)
+        if (start and last < start) or (end and first > end):
+            return
+        inside = (start is None or first >= start) and (end is None or last <= end)
+        if inside and timeline.is_closed(label):
             tops.append(label)
             return
         for child in timeline.children(label):
@@ -138,17 +146,21 @@ def closed_tops(timeline: Timeline, quarters: list[str]) -> list[str]:
 
 
 def _all_time(ctx: Analytics, survey: dict, timeline: Timeline, scope: Scope,
-              attributes: tuple, parts: tuple) -> Breakdown:
-    """Return the all-time cells: every closed period summed, shown only when covered."""
+              attributes: tuple, parts: tuple, start: date | None = None,
+              end: date | None = None) -> Breakdown:
+    """Return the all-time cells: every closed period summed, shown only when covered.
+
+    With `start`/`end` (whole weeks), the closed periods inside that span instead.
+    """
     answer = ctx.source.summaries(survey["id"], group_by="bucket", segment_by=attributes,
-                                  parts=parts)
+                                  start=start, end=end, parts=parts)
     survey = answer.survey
     layout = SummaryLayout(survey)
     timeline = ctx.timeline(survey)
     groups = answer.groups
     units = [timeline.unit_of(g["period"], g.get("wave")) for g in groups]
     quarters = timeline.labels_holding(units, "quarter")
-    tops = closed_tops(timeline, quarters)
+    tops = closed_tops(timeline, quarters, start, end)
     decisions = ensure_decisions(ctx, survey, scope, attributes, tops,
                                  budget=DECISION_BUDGET_SECONDS)
     top_set = set(tops)
@@ -168,7 +180,9 @@ def _all_time(ctx: Analytics, survey: dict, timeline: Timeline, scope: Scope,
         covered = all(_covered(timeline, decisions, attributes, values, top, rest)
                       for top in tops)
         cells[(ALL_TIME, values)] = Cell(ALL_TIME, values, vector, n, count, not covered, layout)
-    return Breakdown(survey, ALL_TIME, attributes, cells, layout, timeline)
+    # Decisions are made finest first: a top decided rests on decided periods only.
+    pending = {top for top in tops if (attributes, top) not in decisions}
+    return Breakdown(survey, ALL_TIME, attributes, cells, layout, timeline, pending)
 
 
 def _in_tops(timeline: Timeline, unit: tuple, tops: set) -> bool:
@@ -195,6 +209,20 @@ def _covered(timeline: Timeline, decisions: dict, attributes: tuple, values: tup
     children = timeline.children(label)
     return bool(children) and all(
         _covered(timeline, decisions, attributes, values, child, rest) for child in children)
+
+
+def span_breakdown(ctx: Analytics, survey_id: int, *, start: date | None, end: date | None,
+                   attributes: tuple, count: str | None = None, parts: tuple = ()) -> Breakdown:
+    """Return each group's cell over the closed periods from `start` to `end`.
+
+    The span is widened to whole weeks, the finest period every survey publishes, so that
+    it is a union of periods; a cell is shown only when it is a sum of shown cells of
+    those periods (as all time is), and so adds nothing to what they publish.
+    """
+    scope = _scope(count, "anonymity_threshold")
+    survey = ctx.source.definition(survey_id)
+    start, end = widen_to_periods(start, end, "week")
+    return _all_time(ctx, survey, ctx.timeline(survey), scope, attributes, parts, start, end)
 
 
 def selected_cell(ctx: Analytics, survey_id: int, selector: Selector, *,

@@ -15,14 +15,18 @@ import numpy as np
 from services.metrics.stats import (
     batch_mean_estimates,
     cronbach_alpha,
+    index_difference_in_differences,
     index_estimate,
     index_welch_t_test,
     mann_whitney_test,
+    mean_difference_in_differences,
     mean_estimate,
     moments_from_summary,
+    nps_difference_in_differences,
     nps_difference_test,
     nps_estimate,
     option_share_estimate,
+    share_difference_in_differences,
     share_test,
     top2_estimate,
     welch_t_test,
@@ -108,19 +112,43 @@ class Metric:
                         row[field] = scale * row[field] - 25.0
         return rows
 
-    def compare(self, a, b):
-        """Return the metric's two-group test (b against a) as a `GroupTest`."""
+    def compare(self, a, b, alpha: float = 0.05):
+        """Return the two-group test (b against a) as a `GroupTest`, with `mde` at `alpha`."""
         if self.kind == "index":
             return index_welch_t_test(a.index_hist[self.key], b.index_hist[self.key],
-                                      len(self.items))
+                                      len(self.items), alpha=alpha)
         ha, hb = a.hist[self.key], b.hist[self.key]
         if self.kind == "item":
-            return mann_whitney_test(ha, hb) if self.qtype == "likert5" else welch_t_test(ha, hb)
+            test = mann_whitney_test if self.qtype == "likert5" else welch_t_test
+            return test(ha, hb, alpha=alpha)
         if self.kind == "nps":
-            return nps_difference_test(ha, hb)
+            return nps_difference_test(ha, hb, alpha=alpha)
         if self.kind == "top2":
-            return share_test(ha, hb, (4, 5))
-        return share_test(ha, hb, (self.option,))
+            return share_test(ha, hb, (4, 5), alpha=alpha)
+        return share_test(ha, hb, (self.option,), alpha=alpha)
+
+    def impact(self, cells: tuple, pre_periods: list):
+        """Return the difference in differences (`DiffInDiff`) of four summaries.
+
+        `cells`: treated before, treated after, control before, control after;
+        `pre_periods`: (treated, control) summaries of earlier periods, None where hidden.
+        """
+        slot = "index_hist" if self.kind == "index" else "hist"
+
+        def part(summary):
+            return getattr(summary, slot)[self.key]
+
+        pairs = [None if pair is None else (part(pair[0]), part(pair[1]))
+                 for pair in pre_periods]
+        hists = [part(summary) for summary in cells]
+        if self.kind == "index":
+            return index_difference_in_differences(*hists, len(self.items), pre_periods=pairs)
+        if self.kind == "item":
+            return mean_difference_in_differences(*hists, pre_periods=pairs)
+        if self.kind == "nps":
+            return nps_difference_in_differences(*hists, pre_periods=pairs)
+        options = (4, 5) if self.kind == "top2" else (self.option,)
+        return share_difference_in_differences(*hists, options, pre_periods=pairs)
 
 
 def _questions(survey: Mapping) -> dict:

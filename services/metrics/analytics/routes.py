@@ -8,12 +8,16 @@ from flask_smorest import Blueprint
 
 from services.metrics import examples
 from services.metrics.analytics import service
+from services.metrics.analytics.impact import impact
+from services.metrics.analytics.linkage import linkage
 from services.metrics.answers import (
     ChangesSchema,
     CommentsSchema,
     CompareSchema,
     DistributionSchema,
     DriversSchema,
+    ImpactSchema,
+    LinkageSchema,
     ScoresSchema,
     TrendSchema,
 )
@@ -23,6 +27,8 @@ from services.metrics.schemas import (
     CompareQuerySchema,
     DistributionQuerySchema,
     DriversQuerySchema,
+    ImpactQuerySchema,
+    LinkageQuerySchema,
     ScoresQuerySchema,
     TrendQuerySchema,
 )
@@ -34,6 +40,10 @@ blp = Blueprint("analytics", __name__, url_prefix="/api/v1/surveys",
 require_internal_token(blp)
 # Every analytics answer is about one survey, which may not exist.
 UNKNOWN_SURVEY = error_responses(blp, {404: "No such survey."})
+# Linkage reads two surveys, so it lives beside the surveys rather than under one.
+linkage_blp = Blueprint("linkage", __name__, url_prefix="/api/v1",
+                        description="Employee metrics against customer metrics over groups.")
+require_internal_token(linkage_blp)
 
 
 def _source():
@@ -111,3 +121,24 @@ class Comments(MethodView):
     def get(self, query, survey_id):
         """A large enough group's free-text answers, shuffled."""
         return service.comments(_source(), survey_id=survey_id, **query)
+
+
+@blp.route("/<int:survey_id>/impact")
+class Impact(MethodView):
+    @blp.arguments(ImpactQuerySchema, location="query")
+    @blp.response(200, ImpactSchema, example=examples.IMPACT)
+    @UNKNOWN_SURVEY
+    def get(self, query, survey_id):
+        """Difference in differences of two groups across a before and an after period."""
+        return impact(_source(), survey_id=survey_id, **query)
+
+
+@linkage_blp.route("/linkage")
+class Linkage(MethodView):
+    @linkage_blp.arguments(LinkageQuerySchema, location="query")
+    @linkage_blp.response(200, LinkageSchema, example=examples.LINKAGE)
+    @error_responses(linkage_blp, {404: "No such survey."})
+    def get(self, query):
+        """Correlation over shared groups of an employee metric and a customer metric."""
+        return linkage(_source(), employee=query["employee"], customer=query["customer"],
+                       by=query["by"], start=query["from_"], end=query["to"])

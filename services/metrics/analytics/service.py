@@ -107,8 +107,8 @@ def _text(values: tuple) -> tuple:
 def _suppressed_comparison(metric_text: str, test: str) -> dict:
     return {"metric": metric_text, "a": {"n": None, "value": None}, "b": {"n": None, "value": None},
             "difference": None, "test": test, "statistic": None, "p_value": None,
-            "effect_size": {"name": EFFECTS.get(test), "value": None}, "significant": None,
-            "suppressed": True}
+            "effect_size": {"name": EFFECTS.get(test), "value": None}, "mde": None,
+            "significant": None, "suppressed": True}
 
 
 def test_name(metric) -> str:
@@ -120,7 +120,7 @@ def compare_cells(metric, cell_a, cell_b, alpha: float) -> dict:
     """Return the `compare` fields for two cells (all null when either is hidden)."""
     if cell_a.hidden or cell_b.hidden:
         return _suppressed_comparison(metric.text, test_name(metric))
-    result = metric.compare(cell_a.summary, cell_b.summary)
+    result = metric.compare(cell_a.summary, cell_b.summary, alpha)
     body = result.to_dict()
     body["a"]["n"], body["b"]["n"] = cell_a.count, cell_b.count
     return {"metric": metric.text, **body, "significant": result.is_significant(alpha),

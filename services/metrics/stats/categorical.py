@@ -13,13 +13,14 @@ from fractions import Fraction
 from scipy import stats
 
 from .comparisons import aligned_counts, empty_group_reason
-from .estimates import nps_counts
+from .estimates import nps_counts, nps_wald_variance
 from .moments import HistogramLike, option_counts
+from .power import DEFAULT_ALPHA, nps_mde, proportion_mde
 from .results import GroupTest
 
 
-def two_proportion_z_test(successes_a: int, n_a: int, successes_b: int,
-                          n_b: int) -> GroupTest:
+def two_proportion_z_test(successes_a: int, n_a: int, successes_b: int, n_b: int, *,
+                          alpha: float = DEFAULT_ALPHA) -> GroupTest:
     """Pooled two-proportion z test with Cohen's h.
 
     .. math::
@@ -27,6 +28,9 @@ def two_proportion_z_test(successes_a: int, n_a: int, successes_b: int,
         \\hat p = \\frac{x_a + x_b}{n_a + n_b}, \\quad
         z = \\frac{x_b / n_b - x_a / n_a}{\\sqrt{\\hat p (1 - \\hat p) (1/n_a + 1/n_b)}},
         \\quad h = 2 \\arcsin\\sqrt{p_b} - 2 \\arcsin\\sqrt{p_a}
+
+    ``mde`` is the minimum detectable difference of shares at ``alpha``, at the pooled
+    share's variance (`power.proportion_mde`).
 
     Returns
     -------
@@ -58,11 +62,11 @@ def two_proportion_z_test(successes_a: int, n_a: int, successes_b: int,
     z = (xb * n_a - xa * n_b) * math.sqrt(total) / math.sqrt(var_num)
     p = float(2.0 * stats.norm.sf(abs(z)))
     return GroupTest("two_proportion_z", n_a, n_b, share_a, share_b, diff, z, p,
-                     "cohens_h", h, z=z)
+                     "cohens_h", h, z=z, mde=proportion_mde(xa, n_a, xb, n_b, alpha))
 
 
-def share_test(hist_a: HistogramLike, hist_b: HistogramLike,
-               options: Collection) -> GroupTest:
+def share_test(hist_a: HistogramLike, hist_b: HistogramLike, options: Collection, *,
+               alpha: float = DEFAULT_ALPHA) -> GroupTest:
     """Pooled two-proportion z test of the share answering one of ``options``.
 
     See `two_proportion_z_test`. Top-2-box is ``share_test(a, b, (4, 5))``.
@@ -72,10 +76,11 @@ def share_test(hist_a: HistogramLike, hist_b: HistogramLike,
     Fleiss, Levin & Paik (2003), ch. 3.
     """
     return two_proportion_z_test(*option_counts(hist_a, options),
-                                 *option_counts(hist_b, options))
+                                 *option_counts(hist_b, options), alpha=alpha)
 
 
-def nps_difference_test(hist_a: HistogramLike, hist_b: HistogramLike) -> GroupTest:
+def nps_difference_test(hist_a: HistogramLike, hist_b: HistogramLike, *,
+                        alpha: float = DEFAULT_ALPHA) -> GroupTest:
     """z test of the difference of two Net Promoter Scores.
 
     With :math:`p = P/n`, :math:`d = D/n` per group, the per-respondent score (+1, 0, -1)
@@ -85,8 +90,9 @@ def nps_difference_test(hist_a: HistogramLike, hist_b: HistogramLike) -> GroupTe
 
         z = \\frac{NPS_b - NPS_a}{\\sqrt{v_a / n_a + v_b / n_b}}
 
-    on the -1..1 scale; ``difference`` and the ``nps_difference`` effect size are in
-    NPS points (-200..200).
+    on the -1..1 scale; ``difference``, the ``nps_difference`` effect size and ``mde``
+    (the minimum detectable difference at ``alpha``, `power.nps_mde`) are in NPS points
+    (-200..200).
 
     Returns
     -------
@@ -105,17 +111,17 @@ def nps_difference_test(hist_a: HistogramLike, hist_b: HistogramLike) -> GroupTe
     nps_b = 100.0 * (pb - db) / n_b if n_b else None
     diff = nps_b - nps_a if n_a and n_b else None
 
+    mde = nps_mde((pa, da, n_a), (pb, db, n_b), alpha)
+
     def result(z=None, p=None, reason=None):
         return GroupTest("nps_z", n_a, n_b, nps_a, nps_b, diff, z, p, "nps_difference",
-                         diff, z=z, reason=reason)
+                         diff, z=z, reason=reason, mde=mde)
 
     if empty_group_reason(n_a, n_b):
         return result(reason="empty_group")
     if n_a < 2 or n_b < 2:
         return result(reason="single_respondent")
-    # v / n = (n (P + D) - (P - D)^2) / n^3, exact numerators
-    var = ((n_a * (pa + da) - (pa - da) ** 2) / n_a ** 3
-           + (n_b * (pb + db) - (pb - db) ** 2) / n_b ** 3)
+    var = nps_wald_variance(pa, da, n_a) + nps_wald_variance(pb, db, n_b)
     if var <= 0:
         return result(reason="zero_variance")
     z = ((pb - db) / n_b - (pa - da) / n_a) / math.sqrt(var)

@@ -11,6 +11,7 @@ import math
 from scipy import stats
 
 from .moments import HistogramLike, histogram_items, is_numeric, power_sums
+from .power import DEFAULT_ALPHA, welch_df, welch_mde
 from .results import GroupTest
 
 
@@ -19,8 +20,8 @@ def empty_group_reason(n_a: int, n_b: int) -> str | None:
     return "empty_group" if n_a == 0 or n_b == 0 else None
 
 
-def welch_t_test_from_sums(a: tuple, b: tuple, scale: float = 1.0,
-                           shift: float = 0.0) -> GroupTest:
+def welch_t_test_from_sums(a: tuple, b: tuple, scale: float = 1.0, shift: float = 0.0, *,
+                           alpha: float = DEFAULT_ALPHA) -> GroupTest:
     """Welch's unequal-variance t test with Hedges' g, from ``(n, sum(x), sum(x**2))``.
 
     .. math::
@@ -34,7 +35,8 @@ def welch_t_test_from_sums(a: tuple, b: tuple, scale: float = 1.0,
         s_p^2 = \\frac{(n_a - 1) s_a^2 + (n_b - 1) s_b^2}{n_a + n_b - 2}
 
     with :math:`s^2 = (n S_2 - S_1^2) / (n (n - 1))` formed from exact integers. The values
-    and difference are reported for ``scale * x + shift`` (t, p and g do not change).
+    and difference are reported for ``scale * x + shift`` (t, p and g do not change), and
+    so is ``mde``, the minimum detectable difference at ``alpha`` (`power.welch_mde`).
 
     Parameters
     ----------
@@ -42,6 +44,8 @@ def welch_t_test_from_sums(a: tuple, b: tuple, scale: float = 1.0,
         Power sums of each group.
     scale, shift : float
         Linear map from the summed variable to the reported scale (``scale > 0``).
+    alpha : float
+        Level of the two-sided test the ``mde`` is computed for.
 
     Returns
     -------
@@ -62,9 +66,11 @@ def welch_t_test_from_sums(a: tuple, b: tuple, scale: float = 1.0,
     mean_b = scale * s1b / n_b + shift if n_b else None
     diff = mean_b - mean_a if n_a and n_b else None
 
+    mde = welch_mde(a, b, scale, alpha)
+
     def result(statistic=None, p=None, g=None, df=None, reason=None):
         return GroupTest("welch_t", n_a, n_b, mean_a, mean_b, diff, statistic, p,
-                         "hedges_g", g, df=df, reason=reason)
+                         "hedges_g", g, df=df, reason=reason, mde=mde)
 
     if empty_group_reason(n_a, n_b):
         return result(reason="empty_group")
@@ -78,25 +84,26 @@ def welch_t_test_from_sums(a: tuple, b: tuple, scale: float = 1.0,
         return result(reason="zero_variance")
     raw_diff = s1b / n_b - s1a / n_a
     t = raw_diff / math.sqrt(se2)
-    df = se2 * se2 / (var_a * var_a / (n_a - 1) + var_b * var_b / (n_b - 1))
+    df = welch_df(var_a, n_a, var_b, n_b)
     p = float(2.0 * stats.t.sf(abs(t), df))
     pooled = (scatter_a / n_a + scatter_b / n_b) / (n_a + n_b - 2)
     g = raw_diff / math.sqrt(pooled) * (1.0 - 3.0 / (4.0 * (n_a + n_b) - 9.0))
     return result(t, p, g, df)
 
 
-def welch_t_test(hist_a: HistogramLike, hist_b: HistogramLike) -> GroupTest:
+def welch_t_test(hist_a: HistogramLike, hist_b: HistogramLike, *,
+                 alpha: float = DEFAULT_ALPHA) -> GroupTest:
     """Welch's t test with Hedges' g from two histograms; see `welch_t_test_from_sums`.
 
     References
     ----------
     Welch, B. L. (1947). *Biometrika* 34, 28-35.
     """
-    return welch_t_test_from_sums(power_sums(hist_a), power_sums(hist_b))
+    return welch_t_test_from_sums(power_sums(hist_a), power_sums(hist_b), alpha=alpha)
 
 
 def index_welch_t_test(index_hist_a: HistogramLike, index_hist_b: HistogramLike,
-                       k: int) -> GroupTest:
+                       k: int, *, alpha: float = DEFAULT_ALPHA) -> GroupTest:
     """Welch's t test of an index score (0-100) from two item-sum histograms of ``k`` items.
 
     The score is ``25 * s / k - 25`` (see `estimates.index_estimate`); see
@@ -107,7 +114,7 @@ def index_welch_t_test(index_hist_a: HistogramLike, index_hist_b: HistogramLike,
     Welch, B. L. (1947). *Biometrika* 34, 28-35.
     """
     return welch_t_test_from_sums(power_sums(index_hist_a), power_sums(index_hist_b),
-                                  scale=25.0 / k, shift=-25.0)
+                                  scale=25.0 / k, shift=-25.0, alpha=alpha)
 
 
 def aligned_counts(hist_a: HistogramLike, hist_b: HistogramLike):
@@ -122,7 +129,8 @@ def aligned_counts(hist_a: HistogramLike, hist_b: HistogramLike):
     return values, [a.get(v, 0) for v in values], [b.get(v, 0) for v in values]
 
 
-def mann_whitney_test(hist_a: HistogramLike, hist_b: HistogramLike) -> GroupTest:
+def mann_whitney_test(hist_a: HistogramLike, hist_b: HistogramLike, *,
+                      alpha: float = DEFAULT_ALPHA) -> GroupTest:
     """Two-sided Mann-Whitney U test with rank-biserial r, from two ordered histograms.
 
     Category :math:`c` with :math:`t_c` answers in both groups and :math:`T_c` answers
@@ -140,7 +148,9 @@ def mann_whitney_test(hist_a: HistogramLike, hist_b: HistogramLike) -> GroupTest
     (normal approximation with tie and continuity corrections; ``statistic`` is
     :math:`U_b`, ``z`` is signed like :math:`U_b - \\mu`, ``r`` is
     :math:`P(b > a) - P(b < a)`). ``difference`` is the difference of means when the
-    categories are numbers.
+    categories are numbers, and ``mde`` is then the minimum detectable difference of means
+    at ``alpha`` by the Welch approximation on the mean scale (`power.welch_mde`): the
+    rank test has no closed-form power, and the mean is the scale the difference is read on.
 
     Returns
     -------
@@ -159,10 +169,11 @@ def mann_whitney_test(hist_a: HistogramLike, hist_b: HistogramLike) -> GroupTest
     mean_a = sum(v * c for v, c in zip(values, counts_a)) / n_a if numeric and n_a else None
     mean_b = sum(v * c for v, c in zip(values, counts_b)) / n_b if numeric and n_b else None
     diff = mean_b - mean_a if mean_a is not None and mean_b is not None else None
+    mde = welch_mde(power_sums(hist_a), power_sums(hist_b), alpha=alpha) if numeric else None
 
     def result(u=None, p=None, r=None, z=None, reason=None):
         return GroupTest("mann_whitney", n_a, n_b, mean_a, mean_b, diff, u, p,
-                         "rank_biserial", r, z=z, reason=reason)
+                         "rank_biserial", r, z=z, reason=reason, mde=mde)
 
     if empty_group_reason(n_a, n_b):
         return result(reason="empty_group")

@@ -205,6 +205,20 @@ def nps_counts(hist: HistogramLike) -> tuple[int, int, int]:
     return promoters, detractors, sum(counts)
 
 
+def nps_wald_variance(promoters: int, detractors: int, n: int) -> float:
+    """Return the Wald variance ``(p + d - (p - d)**2) / n`` of an NPS on the -1..1 scale.
+
+    Formed as ``(n (P + D) - (P - D)**2) / n**3``, an exact numerator (``n > 0``).
+    """
+    return (n * (promoters + detractors) - (promoters - detractors) ** 2) / n ** 3
+
+
+def nps_sums(hist: HistogramLike) -> tuple[int, int, int]:
+    """Return the power sums ``(n, P - D, P + D)`` of the per-respondent score +1/0/-1."""
+    promoters, detractors, n = nps_counts(hist)
+    return n, promoters - detractors, promoters + detractors
+
+
 def nps_estimate(hist: HistogramLike, confidence: float = DEFAULT_CONFIDENCE) -> Estimate:
     """Net Promoter Score (-100..100) with an adjusted-Wald interval.
 

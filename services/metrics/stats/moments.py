@@ -59,6 +59,21 @@ def power_sums(hist: HistogramLike) -> tuple[int, int | float, int | float]:
     return n, s1, s2
 
 
+def squared_standard_error(n: int, s1, s2) -> float:
+    """Return the squared standard error ``s**2 / n`` of a mean from ``n``, ``sum(x)``, ``sum(x**2)``.
+
+    Formed as ``(n * s2 - s1**2) / (n**2 (n - 1))``, an exact numerator for integer answers
+    (``n >= 2``).
+    """
+    return (n * s2 - s1 * s1) / (n * n * (n - 1))
+
+
+def indicator_sums(hist: HistogramLike, options) -> tuple[int, int, int]:
+    """Return the power sums ``(n, x, x)`` of the 0/1 indicator "answer in ``options``"."""
+    chosen, n = option_counts(hist, options)
+    return n, chosen, chosen
+
+
 def option_counts(hist: HistogramLike, options) -> tuple[int, int]:
     """Return ``(answers in options, all answers)`` of a histogram."""
     values, counts = histogram_items(hist)

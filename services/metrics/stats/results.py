@@ -20,6 +20,10 @@ Reasons used across the engine:
     a reliability coefficient over fewer than two items.
 ``too_few_periods``
     a trend over fewer than two periods.
+``too_few_points``
+    a correlation over fewer points than it needs (`linkage.LINKAGE_MIN_POINTS`).
+
+The results of a difference in differences and of a linkage are in `results_analyses`.
 """
 
 from __future__ import annotations
@@ -108,6 +112,9 @@ class GroupTest:
         The standard normal deviate of normal-approximation tests.
     reason : str or None
         Why a value is ``None``.
+    mde : float or None
+        Minimum detectable effect: the smallest difference, on the scale of ``difference``,
+        that the test would find with power 0.8 at its ``alpha`` (see `power`).
     """
 
     test: str
@@ -123,6 +130,7 @@ class GroupTest:
     df: float | None = None
     z: float | None = None
     reason: str | None = None
+    mde: float | None = None
 
     def is_significant(self, alpha: float = 0.05) -> bool | None:
         """Return whether ``p_value < alpha`` (``None`` when there is no p-value)."""
@@ -144,6 +152,7 @@ class GroupTest:
             },
             "df": finite_or_none(self.df),
             "z": finite_or_none(self.z),
+            "mde": finite_or_none(self.mde),
             "reason": self.reason,
         }
 
@@ -245,3 +254,4 @@ class Drivers:
             "items": [item.to_dict() for item in self.items],
             "reason": self.reason,
         }
+
