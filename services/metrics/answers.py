@@ -219,6 +219,31 @@ class AlertPageSchema(AnswerSchema):
     next_cursor = ma.fields.String(required=True, allow_none=True)
 
 
+class DeliverySchema(AnswerSchema):
+    """One alert's webhook delivery: its state, attempts and last answer."""
+
+    alert_id = ma.fields.Integer(required=True)
+    survey_id = ma.fields.Integer(required=True)
+    metric = ma.fields.String(required=True)
+    segment = ma.fields.Dict(required=True)
+    state = ma.fields.String(required=True, metadata={
+        "description": "pending, delivered, failed or none (no webhook configured)"})
+    attempts = ma.fields.Integer(required=True)
+    last_status = ma.fields.Integer(allow_none=True)
+    last_error = ma.fields.String(allow_none=True)
+    created_at = ma.fields.String(required=True)
+    last_attempt_at = ma.fields.String(allow_none=True)
+    next_attempt_at = ma.fields.String(allow_none=True)
+    delivered_at = ma.fields.String(allow_none=True)
+
+
+class DeliveryPageSchema(AnswerSchema):
+    """A page of deliveries, newest alert first."""
+
+    items = ma.fields.List(ma.fields.Nested(DeliverySchema), required=True)
+    next_cursor = ma.fields.String(required=True, allow_none=True)
+
+
 class SnapshotSchema(ScoreRowSchema):
     """A stored score."""
 

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.metrics import examples
-from services.metrics.answers import AlertPageSchema, SnapshotPageSchema
+from services.metrics.answers import AlertPageSchema, DeliveryPageSchema, SnapshotPageSchema
 from services.metrics.monitoring import service
 from services.metrics.schemas import PageQuerySchema, SnapshotsQuerySchema
 from shared.app import get_engine
@@ -31,7 +31,7 @@ class Alerts(MethodView):
 @blp.route("/alerts/deliveries")
 class AlertDeliveries(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
-    @blp.response(200)
+    @blp.response(200, DeliveryPageSchema)
     def get(self, query):
         """Webhook deliveries of alerts (state, attempts, last answer), newest alert first."""
         return service.list_deliveries(engine=get_engine(), **query)
