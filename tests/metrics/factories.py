@@ -170,11 +170,12 @@ class MemorySource:
         return {"n": len(rows), "comments": texts}
 
     def _atom(self, r: dict) -> tuple:
-        """(day, or week and wave, segment combination) of a raw response."""
+        """(day, or week and wave, value of the first segment attribute) of a raw response."""
         day = self.day_of(r)
         time = (day,) if self.survey.get("kind") == "customer_ai" else (
             period_label(day, "week"), r["wave"] or 0)
-        return (time, tuple(sorted(r["segment"].items())))
+        first = (self.survey.get("segments") or [None])[0]
+        return (time, r["segment"].get(first))
 
     def raw(self, **where) -> list[dict]:
         """Return the answers of responses matching segment values and an optional period."""

@@ -78,11 +78,14 @@ def _three_weeks() -> analytics:
 
 def _selectors(ask, source) -> list[tuple]:
     """(period granularity or None, label, segment) of every group a selector can name."""
-    groups = [(None, None, segment) for segment in _segments(source, ATTRIBUTES)]
+    # Comments are listed by period and by the first attribute (department) only.
+    listed = [segment for segment in _segments(source, ATTRIBUTES)
+              if set(segment) <= {"department"}]
+    groups = [(None, None, segment) for segment in listed]
     for period in PERIODS:
         series = ask("scores", metric=RESPONDENTS, period=period)["series"]
         groups += [(period, row["period"], segment) for row in series
-                   for segment in _segments(source, ATTRIBUTES)]
+                   for segment in listed]
     return groups
 
 
@@ -131,7 +134,8 @@ def _hidden_by_scores_shown_by_comments(ask, source) -> list:
             for chosen in itertools.combinations(ATTRIBUTES, size):
                 series = ask("scores", metric=RESPONDENTS, period=period,
                              segment_by=",".join(chosen))["series"]
-                for row in (r for r in series if r["suppressed"]):
+                for row in (r for r in series if r["suppressed"]
+                            and set(r["segment"]) <= {"department"}):
                     selector = ";".join([f"period:{row['period']}"] + [
                         f"segment:{a}={v}" for a, v in row["segment"].items()])
                     if not ask("comments", question="comment", selector=selector)["suppressed"]:

@@ -150,16 +150,16 @@ def test_comments_only_for_large_enough_groups(suite, admin_headers, loaded):
                selector="segment:department=Support")
     assert big.status_code == 200 and not big.json["suppressed"]
     assert big.json["n"] == len(memory.raw(department="Support"))
-    # Each week Support holds 9 in Leeds and 5 in York: atoms under the comment threshold,
-    # so none of their texts leaves (intersecting a week's list with Support's would
-    # otherwise pin them to 9 or 5 people), except in the two waves, whose two weeks of
-    # responses count on their opening day: one atom of 18 or 10 each.
+    # Comments are listed by period and department only, so a text's atom is its week (and
+    # wave) in its department: Support's 14 a week hold the comment threshold.
     sizes = Counter(map(memory._atom, memory.responses))
     expected = [r["answers"]["comment"] for r in memory.responses
                 if r["segment"]["department"] == "Support" and sizes[memory._atom(r)] >= 10]
-    assert expected and all(r["wave"] for r in memory.responses
-                            if r["answers"]["comment"] in expected)
+    assert len(expected) == len(memory.raw(department="Support"))
     assert sorted(big.json["comments"]) == sorted(expected)
+    crossed = _get(suite, admin_headers, survey_id, "comments", question="comment",
+                   selector="segment:department=Support;segment:location=Leeds")
+    assert crossed.status_code == 422 and "selector" in crossed.json["error"]["details"]
     small = _get(suite, admin_headers, survey_id, "comments", question="comment",
                  selector="period:2026-W23;segment:department=Legal")
     assert small.status_code == 200 and small.json == {

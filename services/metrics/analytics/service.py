@@ -261,6 +261,12 @@ def comments(ctx, *, survey_id: int, question: str, selector: str | None = None)
     survey = ctx.source.definition(survey_id)
     key = text_question(question, survey)
     parsed = parse_selector(selector, survey, "selector")
+    line = survey["segments"][:1]
+    if any(attribute not in line for attribute in parsed.attributes):
+        # Texts can be intersected across lists: filtering by more than one attribute would
+        # pin them to the small crosses of those attributes.
+        raise ValidationError("Comments are listed by one attribute only.", {"selector": [
+            f"comments are listed by period and by {line[0] if line else 'no attribute'} only"]})
     cell = selected_cell(ctx, survey_id, parsed, threshold_key="comment_threshold",
                          parts=(Scope().part(survey),))
     base = {"question": key, "selector": selector or ""}

@@ -193,9 +193,9 @@ def comments(*, engine: Engine, survey_id: int, question: str, from_: date | Non
              atom_min: int | None = None) -> dict:
     """Return the group's response count and its answers to a text question, shuffled.
 
-    With `atom_min`, only the answers of responses whose atom (segment combination, and
-    the day of a customer survey, or the ISO week and wave (or none) of an employee pulse:
-    the finest cut of time any query names) holds at least `atom_min` of the survey's
+    With `atom_min`, only the answers of responses whose atom (the value of the survey's
+    first segment attribute, and the day of a customer survey, or the ISO week and wave (or
+    none) of an employee pulse) holds at least `atom_min` of the survey's
     responses, with or without an answer and inside the window or not. Every group a
     selector names is a union of atoms, so however a reader intersects and differences the
     lists, each text stays attributed to at least that many. `n` counts every response of
@@ -208,11 +208,11 @@ def comments(*, engine: Engine, survey_id: int, question: str, from_: date | Non
                               {"question": [f"Use one of: {', '.join(text_questions) or 'none'}."]})
     _check_attributes(survey, "filter", filter)
     days = _wave_days(engine, survey_id)
-    atom_of = _atom_key(survey["kind"])
     with engine.connect() as conn:
         combos = {cid: json.loads(text) for cid, text in
                   repository.fetch_combos(conn, survey_id=survey_id).items()}
         combo_ids = _matching_combos(combos, filter)
+        atom_of = _atom_key(survey, combos)
         rows = repository.fetch_answers(conn, survey_id=survey_id, start=from_, end=to,
                                         wave_id=wave, combo_ids=combo_ids,
                                         waves_inside=_inside(days, from_, to))
@@ -231,11 +231,18 @@ def comments(*, engine: Engine, survey_id: int, question: str, from_: date | Non
     return {"n": len(rows), "comments": texts}
 
 
-def _atom_key(kind: str):
-    """Return the function naming a response's atom: (day or week, wave, combination)."""
-    if kind == "customer_ai":
-        return lambda day, wave_id, combo_id: (day, None, combo_id)
-    return lambda day, wave_id, combo_id: (_week_of(day), wave_id, combo_id)
+def _atom_key(survey: dict, combos: dict[int, dict]):
+    """Return the function naming a response's atom: (day or week and wave, reporting value).
+
+    Comments are listed by period and by the survey's first segment attribute only (its
+    reporting line), so the finest group any lists' intersections can make is a day (or a
+    week and wave) of one value of that attribute.
+    """
+    first = survey["segments"][0] if survey["segments"] else None
+    line = {cid: (segment.get(first) if first else None) for cid, segment in combos.items()}
+    if survey["kind"] == "customer_ai":
+        return lambda day, wave_id, combo_id: (day, None, line.get(combo_id))
+    return lambda day, wave_id, combo_id: (_week_of(day), wave_id, line.get(combo_id))
 
 
 def _week_of(day: date) -> str:
