@@ -143,6 +143,15 @@ class IntegerText(Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class Boolean(ma.fields.Boolean):
+    """A boolean of a JSON body: JSON true or false only (not 0, 1, "no" or "false")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class BaseSchema(ma.Schema):
     """Refuses unknown keys and text no database stores; reports every problem as
     `field path -> messages`, the shape of the API's 422 details."""

@@ -68,6 +68,10 @@ def _load_survey(api: _Api, survey: SurveyPlan, batch_size: int, answer_live: bo
     survey_id = created["id"]
     waves = [api.call("POST", f"/api/v1/surveys/{survey_id}/waves", 201, json=wave)["id"]
              for wave in survey.waves]
+    # Past waves are closed: their invitations are recorded, as an import of history would.
+    for wave_id in waves if survey.roster else ():
+        api.call("POST", f"/api/v1/waves/{wave_id}/invitations", 201, json={
+            "respondents": [{"segment": s} for s in survey.roster], "issue_tokens": False})
     imported = 0
     for start in range(0, len(survey.responses), batch_size):
         batch = survey.responses[start:start + batch_size]
@@ -90,12 +94,14 @@ def _load_survey(api: _Api, survey: SurveyPlan, batch_size: int, answer_live: bo
 
 def load_demo(*, gateway_url: str, admin_key: str, seed: int = 7, force: bool = False,
               today: date | None = None, batch_size: int = IMPORT_BATCH,
-              timeout: float = 120.0, answer_live: bool = False) -> dict:
+              timeout: float = 120.0, answer_live: bool = True) -> dict:
     """Create the demo organisation's surveys, waves and responses through the public API.
 
-    Past waves' responses are imported (a closed wave takes no invitations); this week's
-    wave is opened with an invitation for every employee, and with `answer_live` the
-    first of them answer through their invitations. Refuses (raising `DemoError`) when the
+    Past waves' responses are imported, and their invitations recorded without tokens (a
+    closed wave takes no tokens); this week's wave is opened with an invitation for every
+    employee, and with `answer_live` (the default) the first of them answer through their
+    invitations, so that participation shows a live figure (nothing else of an open wave is
+    published). Refuses (raising `DemoError`) when the
     suite already holds surveys, unless `force`. Returns what was made: each survey's id,
     waves, response count, response rates and open wave.
     """

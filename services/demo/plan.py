@@ -42,6 +42,7 @@ class SurveyPlan:
     waves: list[dict] = field(default_factory=list)
     responses: list[dict] = field(default_factory=list)
     invited: list[int] = field(default_factory=list)
+    roster: list[dict] = field(default_factory=list)  # the segments invited to each wave
     live: LiveWave | None = None
 
 
@@ -177,6 +178,7 @@ def _pulse(rng: random.Random, cohorts: random.Random, today: date) -> SurveyPla
         "title": "Contact centre AI pulse", "kind": "employee_pulse",
         "template": "ai-trust-pulse", "segments": PULSE_SEGMENTS, "anonymity_threshold": 5})
     staff = _roster(rng, cohorts)
+    plan.roster = [_segment(person) for person in staff]
     for wave, monday in enumerate(wave_weeks(today)):
         plan.waves.append(_window(monday, 5))
         plan.invited.append(len(staff))

@@ -50,10 +50,12 @@ def register_blueprints(api) -> None:
     from services.metrics.analytics.routes import blp as analytics
     from services.metrics.analytics.routes import linkage_blp as linkage
     from services.metrics.monitoring.routes import blp as monitoring
+    from services.metrics.reports.routes import blp as reports
 
     api.register_blueprint(analytics)
     api.register_blueprint(linkage)
     api.register_blueprint(monitoring)
+    api.register_blueprint(reports)
 
 
 def register_scheduler(app: Flask, settings: Settings) -> None:

@@ -113,3 +113,27 @@ LINKAGE = {
     "groups": 8, "pearson": {"r": 0.92, "ci_low": 0.61, "ci_high": 0.99, "p_value": 0.001},
     "spearman": {"rho": 0.93, "p_value": 0.001}, "confidence": 0.95, "reason": None,
 }
+
+PARTICIPATION = {
+    "survey_id": 1, "period": "wave", "segment_by": ["department"], "threshold": 5,
+    "series": [
+        {"period": "wave-12", "start": "2026-09-28", "end": "2026-10-02", "segment": _SUPPORT,
+         "open": False, "invited": 52, "responded": 37, "rate": 0.7115, "suppressed": False},
+        {"period": "wave-13", "start": "2026-10-05", "end": "2026-10-09", "segment": _SUPPORT,
+         "open": True, "invited": 52, "responded": 12, "rate": 0.2308, "suppressed": False},
+        {"period": "wave-13", "start": "2026-10-05", "end": "2026-10-09",
+         "segment": {"department": "Legal"}, "open": True, "invited": None, "responded": None,
+         "rate": None, "suppressed": True},
+    ],
+}
+
+QUESTIONS = {
+    "survey_id": 1, "selector": "period:2026-09;segment:department=Support", "threshold": 5,
+    "n": 37, "suppressed": False,
+    "items": [{"question": "job_loss_ai", "text": "I worry that AI will take over my job.",
+               "type": "likert5", "required": True, "reverse": True, "n": 37, "mean": 3.4,
+               "ci_low": 3.0, "ci_high": 3.8,
+               "distribution": {"1": 0.08, "2": 0.16, "3": 0.24, "4": 0.3, "5": 0.22},
+               "favourable": 0.24, "neutral": 0.24, "unfavourable": 0.52,
+               "suppressed": False}],
+}

@@ -13,6 +13,7 @@ from typing import ClassVar
 import marshmallow as ma
 
 from services.metrics.analytics.selectors import PERIODS
+from services.metrics.exports import ExportQuerySchema
 from shared.app import MAX_ID
 from shared.patterns import KEY, FullMatch
 from shared.schemas import BaseSchema, PageQuerySchema
@@ -70,7 +71,7 @@ def segment_by_field() -> ma.fields.String:
                   "description": "Segment attributes (comma-separated): one row per value."})
 
 
-class ScoresQuerySchema(BaseSchema):
+class ScoresQuerySchema(ExportQuerySchema):
     """`scores`: metric per period and segment."""
 
     metric = metric_field(required=True)
@@ -104,7 +105,7 @@ class DistributionQuerySchema(BaseSchema):
     b = selector_field(required=True)
 
 
-class ChangesQuerySchema(BaseSchema):
+class ChangesQuerySchema(ExportQuerySchema):
     """`changes`: last period against the one before, per segment."""
 
     metric = metric_field(required=True)

@@ -126,6 +126,12 @@ class SurveySource:
         raise Unavailable("The survey service cannot withhold the comments of small groups.",
                           {"service": "survey"})
 
+    def participation_counts(self, survey_id: int, *, segment_by: tuple = ()) -> dict:
+        """Return `{"waves": [{"wave", "segment", "invited"}], "links": [{"day", "segment",
+        "links"}]}`: invitations per wave and customer links made per day, per segment."""
+        return self._get(f"/internal/surveys/{survey_id}/participation-counts",
+                         {"segment_by": ",".join(segment_by)})
+
     def surveys(self) -> list[dict]:
         """Return every survey (id and definition fields) the survey service holds."""
         try:

@@ -35,11 +35,12 @@ def register_blueprints(app: Flask, api) -> None:
     from services.survey.forms.routes import document_form
     from services.survey.instruments.routes import blp as instruments
     from services.survey.respondents.routes import blp as respondents
+    from services.survey.respondents.routes import counts_blp
     from services.survey.responses.routes import blp as responses
     from services.survey.summaries.routes import blp as summaries
     from services.survey.waves.routes import blp as waves
 
-    for blueprint in (instruments, waves, respondents, responses, summaries):
+    for blueprint in (instruments, waves, respondents, responses, summaries, counts_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(forms)
     document_form(app, api)

@@ -106,3 +106,24 @@ idempotency_keys = sa.Table(
     sa.Column("status", sa.Integer, nullable=False),
     sa.Column("body", sa.Text, nullable=False),
 )
+
+# Participation counts (revision 0003). Invitations recorded without tokens (a past wave's,
+# with its imported responses): how many were invited, never a way to answer.
+invitation_counts = sa.Table(
+    "invitation_counts", metadata,
+    sa.Column("survey_id", sa.Integer, nullable=False),
+    sa.Column("wave_id", sa.Integer, primary_key=True),
+    sa.Column("combo_id", sa.Integer, primary_key=True),
+    sa.Column("invited", sa.Integer, nullable=False),
+    sa.Index("ix_invitation_counts_survey", "survey_id"),
+)
+
+# Customer links made through the API, per day (UTC) and segment combination: the link
+# itself is signed, not stored, and no interaction id is kept here.
+link_counts = sa.Table(
+    "link_counts", metadata,
+    sa.Column("survey_id", sa.Integer, primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("combo_id", sa.Integer, primary_key=True),
+    sa.Column("links", sa.BigInteger, nullable=False),
+)

@@ -146,6 +146,10 @@ def test_waves_invitations_links_and_keys(client):
     tokens = client.create_invitations(wave["id"], respondents=[{"segment": {}}] * 2)
     assert len(tokens) == 2
     assert client.submit_response(token=tokens[0], answers=PULSE_ANSWERS)["id"] > 0
+    assert client.create_invitations(wave["id"], respondents=[{"segment": {}}] * 3,
+                                     issue_tokens=False) == []
+    live = client.participation(survey["id"])  # one response: the open wave's count is hidden
+    assert list(live[["open", "suppressed", "invited"]].iloc[0]) == [True, True, None]
     header = "submitted_at," + ",".join([*PULSE_ANSWERS, "comment"])
     line = "2026-02-02T10:00:00Z," + ",".join([*map(str, PULSE_ANSWERS.values()), "très bien"])
     assert client.import_responses(survey["id"], csv=f"{header}\n{line}\n",

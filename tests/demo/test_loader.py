@@ -21,11 +21,18 @@ def test_the_demo_loads_in_seconds_and_refuses_a_second_load(suite, admin_header
     assert all(0.6 <= rate <= 0.8 for rate in loaded["surveys"]["pulse"]["response_rates"])
     assert loaded["seconds"] < 60
     live = loaded["surveys"]["pulse"]["live_wave"]
-    assert live["status"] == "open" and live["invited"] == 400 and live["answered"] == 0
+    assert live["status"] == "open" and live["invited"] == 400 and live["answered"] == 40
     pulse = loaded["surveys"]["pulse"]["id"]
     waves = suite.client.get(f"/api/v1/surveys/{pulse}/scores", headers=admin_headers,
                              query_string={"metric": "index:wellbeing", "period": "wave"})
     assert len(waves.get_json()["series"]) == 12  # every response fell inside its wave
+    # Participation: every past wave's recorded invitations, and this week's live figure.
+    rows = suite.client.get(f"/api/v1/surveys/{pulse}/participation", headers=admin_headers
+                            ).get_json()["series"]
+    assert [r["open"] for r in rows] == [False] * 12 + [True]
+    assert [round(r["rate"], 3) for r in rows[:12]] == loaded["surveys"]["pulse"][
+        "response_rates"]
+    assert (rows[-1]["invited"], rows[-1]["responded"], rows[-1]["rate"]) == (400, 40, 0.1)
     changes = suite.client.get(f"/api/v1/surveys/{pulse}/changes", headers=admin_headers,
                                query_string={"metric": "index:wellbeing", "period": "wave",
                                              "segment_by": "department"}).get_json()

@@ -35,7 +35,7 @@ EXPECTED = {
     ("POST", "/s/{token}"): PUBLIC,
     **{("GET", f"/api/v1/surveys/{{id}}/{name}"): READ
        for name in ("scores", "compare", "distribution", "changes", "trend", "drivers",
-                    "comments", "snapshots", "impact")},
+                    "comments", "snapshots", "impact", "participation", "questions")},
     ("GET", "/api/v1/linkage"): READ,
     ("GET", "/api/v1/alerts"): READ,
     ("GET", "/api/v1/alerts/deliveries"): {A},

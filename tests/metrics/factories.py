@@ -95,6 +95,10 @@ class MemorySource:
     def __init__(self, survey: dict, responses: list[dict]):
         self.survey = survey
         self.responses = responses
+        # Participation counts as the survey service keeps them, by full segment:
+        # [{"wave", "segment", "invited"}] and [{"day", "segment", "links"}].
+        self.invited: list[dict] = []
+        self.links: list[dict] = []
         self.layout = SummaryLayout(survey)
         self.calls = 0
         self.asked: list[tuple] = []  # (group_by, wave, parts) of every summaries read
@@ -168,6 +172,18 @@ class MemorySource:
         texts = [r["answers"][question] for r in rows
                  if r["answers"].get(question) and sizes[self._atom(r)] >= atom_min]
         return {"n": len(rows), "comments": texts}
+
+    def participation_counts(self, survey_id, *, segment_by=()) -> dict:
+        """Like the survey service: invitations per wave and links per day, per segment."""
+        def cut(rows, period_key, count_key):
+            totals = Counter()
+            for row in rows:
+                values = tuple(row["segment"].get(a) for a in segment_by)
+                totals[(row[period_key], values)] += row[count_key]
+            return [{period_key: p, "segment": dict(zip(segment_by, v)), count_key: n}
+                    for (p, v), n in totals.items()]
+        return {"waves": cut(self.invited, "wave", "invited"),
+                "links": cut(self.links, "day", "links")}
 
     def _atom(self, r: dict) -> tuple:
         """(day, or week and wave, value of the first segment attribute) of a raw response."""

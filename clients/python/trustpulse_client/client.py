@@ -105,10 +105,14 @@ class Client:
         return self.http.request("POST", f"/api/v1/surveys/{survey_id}/schedule",
                                  json={k: v for k, v in body.items() if v is not None})
 
-    def create_invitations(self, wave_id: int, *, respondents: list[dict]) -> list[str]:
-        """Return one single-use token per respondent (`{"segment": {...}}`), in order."""
+    def create_invitations(self, wave_id: int, *, respondents: list[dict],
+                           issue_tokens: bool = True) -> list[str]:
+        """Return one single-use token per respondent (`{"segment": {...}}`), in order; with
+        `issue_tokens=False`, only count them as invited (a past wave's, imported) and
+        return no tokens."""
         return self.http.request("POST", f"/api/v1/waves/{wave_id}/invitations",
-                                 json={"respondents": respondents})["tokens"]
+                                 json={"respondents": respondents,
+                                       "issue_tokens": issue_tokens})["tokens"]
 
     def create_link(self, survey_id: int, *, interaction_id: str,
                     segment: dict | None = None) -> dict:

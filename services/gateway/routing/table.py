@@ -82,6 +82,8 @@ ROUTES: tuple[Route, ...] = (
     _analytics("snapshots"),
     _analytics("impact"),
     Route("GET", "/api/v1/linkage", "metrics", READERS),
+    _analytics("participation"),
+    _analytics("questions"),
     Route("GET", "/api/v1/alerts", "metrics", READERS),
     Route("GET", "/api/v1/alerts/deliveries", "metrics", ADMIN),
 )

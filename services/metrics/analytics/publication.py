@@ -26,6 +26,7 @@ from services.metrics.analytics.decisions import (
     decision_order,
     subsets,
 )
+from services.metrics.analytics.keeping import decide_keeping
 from services.metrics.analytics.timeline import Timeline
 from shared.periods import granularity_of, period_label, period_sort_key
 from shared.summaries import SummaryLayout, question_values
@@ -35,6 +36,9 @@ RESPONDENTS_THRESHOLD = "anonymity_threshold"
 # pending (decided meanwhile in the background): well inside the gateway's read timeout.
 DECISION_BUDGET_SECONDS = 3.0
 COMMENT_THRESHOLD = "comment_threshold"
+# Participation's decisions of open waves (`reports.live`): a closing wave's
+# respondents decision starts from what they showed.
+LIVE_SCOPE = "participation"
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,7 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
     units = read_units(ctx, survey, scope, attributes, timeline, todo)
     projected = {level: units.project(level) for level in levels}
     threshold = int(survey[scope.threshold_key])
+    live = ctx.store.load(survey["id"], LIVE_SCOPE, levels) if scope.refines is None else {}
     work = {(level, q) for label in todo for q in under[label] for level in levels}
     made, replacing = [], set()
     started = time.monotonic()
@@ -162,9 +167,16 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
         also = frozenset()
         if key in respondents:
             also = frozenset(v for v, (_, hidden) in respondents[key].cells.items() if hidden)
-        stored[key] = decide_period(timeline, decision_units, period, threshold, known,
-                                    previous=previous, also_hidden=also,
-                                    preferred=_hidden_before(stored, level, period))
+        preferred = _hidden_before(stored, level, period)
+        if previous is None and key in live:
+            # Shown live while the wave was open: kept shown, unless that now gives a
+            # small group away (`keeping`).
+            stored[key] = decide_keeping(timeline, decision_units, period, threshold, known,
+                                         live[key], also, preferred)
+        else:
+            stored[key] = decide_period(timeline, decision_units, period, threshold, known,
+                                        previous=previous, also_hidden=also,
+                                        preferred=preferred)
         made.append(stored[key])
         if previous is not None:
             replacing.add(key)
@@ -241,7 +253,9 @@ def decide_closed_periods(ctx: Analytics, survey_id: int) -> int:
     answer = ctx.source.summaries(survey_id, group_by="quarter", parts=(Scope().part(survey),))
     quarters = sorted({g["period"] for g in answer.groups} | set(quarters))
     tops = closed_tops(timeline, quarters)
-    by_name = {Scope().name: Scope(), "comments": Scope(None, COMMENT_THRESHOLD)}
+    # Participation's attribute sets have respondents decisions once their waves close.
+    by_name = {Scope().name: Scope(), LIVE_SCOPE: Scope(),
+               "comments": Scope(None, COMMENT_THRESHOLD)}
     for scope_name, attributes in asked:
         scope = by_name.get(scope_name) or Scope(scope_name.partition(":")[2])
         ensure_decisions(ctx, survey, scope, attributes, tops)

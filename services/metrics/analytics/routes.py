@@ -21,6 +21,7 @@ from services.metrics.answers import (
     ScoresSchema,
     TrendSchema,
 )
+from services.metrics.exports import csv_export
 from services.metrics.schemas import (
     ChangesQuerySchema,
     CommentsQuerySchema,
@@ -53,6 +54,7 @@ def _source():
 
 @blp.route("/<int:survey_id>/scores")
 class Scores(MethodView):
+    @csv_export(blp, "series", "scores")
     @blp.arguments(ScoresQuerySchema, location="query")
     @blp.response(200, ScoresSchema, example=examples.SCORES)
     @UNKNOWN_SURVEY
@@ -85,6 +87,7 @@ class Distribution(MethodView):
 
 @blp.route("/<int:survey_id>/changes")
 class Changes(MethodView):
+    @csv_export(blp, "items", "changes")
     @blp.arguments(ChangesQuerySchema, location="query")
     @blp.response(200, ChangesSchema, example=examples.CHANGES)
     @UNKNOWN_SURVEY

@@ -12,6 +12,8 @@ from services.survey.respondents.schemas import (
     InvitationsSchema,
     LinkCreateSchema,
     LinkSchema,
+    ParticipationCountsQuerySchema,
+    ParticipationCountsSchema,
 )
 from shared.app import get_engine
 from shared.internal import require_internal_token
@@ -37,7 +39,8 @@ class WaveInvitations(MethodView):
     def post(self, data, wave_id):
         """Make one single-use token per respondent, in order."""
         tokens = service.create_invitations(engine=get_engine(), wave_id=wave_id,
-                                            respondents=data["respondents"])
+                                            respondents=data["respondents"],
+                                            issue_tokens=data["issue_tokens"])
         return {"tokens": tokens}
 
 
@@ -54,3 +57,18 @@ class SurveyLinks(MethodView):
                                    base_url=public_base_url(), survey_id=survey_id,
                                    interaction_id=data["interaction_id"],
                                    segment=data["segment"])
+
+
+counts_blp = Blueprint("participation_counts", __name__, url_prefix="/internal",
+                       description="Invitation and link counts for the metrics service.")
+require_internal_token(counts_blp)
+
+
+@counts_blp.route("/surveys/<int:survey_id>/participation-counts")
+class ParticipationCounts(MethodView):
+    @counts_blp.arguments(ParticipationCountsQuerySchema, location="query")
+    @counts_blp.response(200, ParticipationCountsSchema)
+    def get(self, query, survey_id):
+        """Invitations per wave and customer links per day, per segment."""
+        return service.participation_counts(engine=get_engine(), survey_id=survey_id,
+                                            segment_by=query["segment_by"])

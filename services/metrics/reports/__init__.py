@@ -1,0 +1,1 @@
+"""Participation, question-level results and CSV exports of the analytics answers."""
