@@ -151,16 +151,27 @@ def load_average() -> str:
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
 
 
-def main() -> int:
+def fresh_database() -> tuple[sa.Engine, str, str]:
+    """Create a database for one bench run; return the admin engine, its name and URL."""
     admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     name = f"trustpulse_bench_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = sa.engine.make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
-    env = {"TRUSTPULSE_DATABASE_URL": url, "TRUSTPULSE_INTERNAL_TOKEN": "bench-internal-token",
-           "TRUSTPULSE_LINK_SECRET": "bench-link-secret", "TRUSTPULSE_SCHEDULER": "false",
-           "TRUSTPULSE_LOG_LEVEL": "WARNING", "TRUSTPULSE_ADMIN_KEY": ADMIN_KEY,
-           "TRUSTPULSE_READ_TIMEOUT": "60"}
+    return admin, name, url
+
+
+def suite_environment(url: str, admin_key: str) -> dict:
+    """Return the environment of the bench's suite on the database at `url`."""
+    return {"TRUSTPULSE_DATABASE_URL": url, "TRUSTPULSE_INTERNAL_TOKEN": "bench-internal-token",
+            "TRUSTPULSE_LINK_SECRET": "bench-link-secret", "TRUSTPULSE_SCHEDULER": "false",
+            "TRUSTPULSE_LOG_LEVEL": "WARNING", "TRUSTPULSE_ADMIN_KEY": admin_key,
+            "TRUSTPULSE_READ_TIMEOUT": "60"}
+
+
+def main() -> int:
+    admin, name, url = fresh_database()
+    env = suite_environment(url, ADMIN_KEY)
     processes, ports = start_suite(env)
     gateway = f"http://127.0.0.1:{ports['gateway']}"
     http = requests.Session()

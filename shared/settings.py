@@ -87,6 +87,7 @@ class Settings:
     alert_webhook_format: str = "json"
     metrics_token: str | None = None
     db_pool_size: int = 8
+    dashboard_cache_seconds: float = 60.0
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -125,6 +126,7 @@ class Settings:
                                          WEBHOOK_FORMATS),
             metrics_token=env.get("TRUSTPULSE_METRICS_TOKEN") or None,
             db_pool_size=_int(env, "TRUSTPULSE_DB_POOL_SIZE", 8),
+            dashboard_cache_seconds=_float(env, "TRUSTPULSE_DASHBOARD_CACHE_SECONDS", 60.0),
         )
         return replace(settings, **overrides).checked()
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import check_page, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def _focused(page) -> dict:
 def test_a_pulse_survey_can_be_answered_with_the_keyboard_alone(suite, admin_headers, page):
     token = _open_invitation(suite, admin_headers)
     page.goto(f"{suite.url('gateway')}/s/{token}")
-    screenshot(page, "respondent-form")
+    check_page(page, "respondent-form")
     answered = set()
     for _ in range(200):
         page.keyboard.press("Tab")
@@ -58,3 +58,29 @@ def test_a_pulse_survey_can_be_answered_with_the_keyboard_alone(suite, admin_hea
     assert page.console_errors == []
     again = page.goto(f"{suite.url('gateway')}/s/{token}")
     assert again.status == 409  # the token was used
+
+
+def test_errors_name_their_questions_and_take_the_focus_and_0_to_10_fits_one_row(
+        suite, admin_headers, page):
+    token = _open_invitation(suite, admin_headers)
+    page.goto(f"{suite.url('gateway')}/s/{token}")
+    scale = page.eval_on_selector_all(
+        "fieldset.scale label", "els => els.map(e => { const b = e.getBoundingClientRect(); "
+        "return [Math.round(b.top), b.width]; })")
+    assert len(scale) == 11
+    assert len({top for top, _ in scale}) == 1  # one row at 390 px
+    assert min(width for _, width in scale) >= 24  # each target at least 24 px wide
+    page.check("fieldset input[type=radio] >> nth=0")  # the first question only
+    with page.expect_navigation():
+        page.click("button.submit")
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    links = page.locator("#error-summary a").all_inner_texts()
+    assert len(links) >= 11
+    assert all(text.startswith("Question ") and "“" in text and text.endswith("Choose an answer.")
+               for text in links)
+    assert "Missing data for required field." not in page.content()
+    button = page.eval_on_selector("button.submit", "b => getComputedStyle(b).backgroundColor")
+    assert button == "rgb(29, 95, 191)"  # styled, not the browser's grey
+    check_page(page, "respondent-form-errors", status=422)
+    page.click("#error-summary a >> nth=0")
+    assert page.evaluate("document.activeElement.type") == "radio"

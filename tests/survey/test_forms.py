@@ -31,7 +31,7 @@ def test_form_is_accessible_and_names_the_threshold(client):
             radios = re.findall(rf'<label for="(in-{key}-\d+)"><input type="radio" id="\1"', page)
             assert len(radios) == (11 if question["type"] == "scale11" else 5)
     assert page.count("<legend>") == len(survey["questions"]) - 1
-    assert '<button type="submit">' in page
+    assert '<button type="submit" class="submit">' in page
 
 
 def test_errors_are_shown_beside_each_question_and_answers_kept(client, engine):
@@ -44,6 +44,13 @@ def test_errors_are_shown_beside_each_question_and_answers_kept(client, engine):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert 'role="alert"' in page and "Please check 2 answers" in page
+    # Each error names its question, and the summary takes the focus when the page loads.
+    assert re.search(r'<div class="summary" role="alert" [^>]*tabindex="-1" [^>]*autofocus>', page)
+    assert re.search(r'<a href="#in-worn_out-1">Question \d+, “I feel worn out at the end of '
+                     r'the working day.”: Choose an answer.</a>', page)
+    assert re.search(r'<a href="#in-recommend_workplace-1">Question \d+, “How likely[^<]*”: '
+                     r'Choose one of the answers shown.</a>', page)
+    assert "Missing data for required field." not in page
     assert re.search(r'<fieldset id="q-worn_out" class="choices invalid" aria-invalid="true" '
                      r'aria-describedby="err-worn_out">', page)
     assert '<p class="error" id="err-recommend_workplace">' in page

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+# Each module adds its pages to the one blueprint.
+from services.gateway.dashboard import keys_views, setup_views, survey_views  # noqa: F401
 from services.gateway.dashboard.views import blueprint
 
 

@@ -76,9 +76,15 @@ def signed_in_key() -> int | None:
     return key_id if isinstance(key_id, int) else None
 
 
-def sign_in(key_id: int) -> None:
+def signed_in_role() -> str | None:
+    """Return the role of the signed-in key, for what the pages offer (the API still checks)."""
+    role = current_session().get("role")
+    return role if isinstance(role, str) else None
+
+
+def sign_in(key_id: int, role: str | None = None) -> None:
     """Start a fresh session for the key with this id (a new CSRF token too)."""
-    _replace({"key_id": key_id, "csrf": secrets.token_urlsafe(32)})
+    _replace({"key_id": key_id, "role": role, "csrf": secrets.token_urlsafe(32)})
 
 
 def sign_out() -> None:

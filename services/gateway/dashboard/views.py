@@ -1,11 +1,17 @@
-"""The dashboard's pages: sign-in, sign-out, the survey list and one survey's trust picture."""
+"""The dashboard's blueprint and its pages of signing in and out and of the survey list."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
-from services.gateway.dashboard import panels
-from services.gateway.dashboard.api import PublicApi, SignedOut
+from services.gateway.dashboard.api import Call, PublicApi, SignedOut
+from services.gateway.dashboard.labels import (
+    Period,
+    Vocabulary,
+    moment_text,
+    p_text,
+    period_word,
+)
 from services.gateway.dashboard.security import add_security_headers
 from services.gateway.dashboard.session import (
     CsrfRejected,
@@ -15,6 +21,7 @@ from services.gateway.dashboard.session import (
     sign_in,
     sign_out,
     signed_in_key,
+    signed_in_role,
 )
 from services.gateway.keys.service import authenticate
 from shared.app import get_engine
@@ -23,7 +30,10 @@ blueprint = Blueprint("dashboard", __name__, url_prefix="/dashboard",
                       template_folder="templates", static_folder="static")
 blueprint.after_request(save_session)
 blueprint.after_request(add_security_headers)
-blueprint.context_processor(lambda: {"csrf_token": csrf_token, "signed_in": signed_in_key})
+blueprint.context_processor(lambda: {"csrf_token": csrf_token, "signed_in": signed_in_key,
+                                     "is_admin": lambda: signed_in_role() == "admin",
+                                     "moment": moment_text, "p_text": p_text, "period_word": period_word,
+                                     "period_short": lambda label: Period(label).short})
 
 
 @blueprint.errorhandler(404)
@@ -59,7 +69,8 @@ def _require_csrf_on_posts():
         check_csrf()
 
 
-def _api() -> PublicApi:
+def session_api() -> PublicApi:
+    """Return the public API as the signed-in key (to the sign-in page without a session)."""
     key_id = signed_in_key()
     if key_id is None:
         raise NotSignedIn()
@@ -102,7 +113,7 @@ def login_submit():
             error = answer.message
     if error:
         return render_template("dashboard/login.html", error=error, note=None), 401
-    sign_in(identity["id"])
+    sign_in(identity["id"], identity["role"])
     return redirect(url_for("dashboard.surveys"), 303)
 
 
@@ -116,82 +127,12 @@ def logout():
 @blueprint.get("/")
 def surveys():
     """The surveys the key may read, and the open alerts."""
-    api = _api()
-    listing = api.get("/api/v1/surveys", limit=100)
-    alerts = api.get("/api/v1/alerts")
-    return render_template("dashboard/surveys.html",
-                           surveys=listing.body.get("items", []) if listing.ok else [],
+    api = session_api()
+    listing, alerts = api.get_many([Call.of("/api/v1/surveys", limit=100),
+                                    Call.of("/api/v1/alerts")]).values()
+    items = listing.body.get("items", []) if listing.ok else []
+    api.keep_answers()
+    return render_template("dashboard/surveys.html", surveys=items,
                            error=None if listing.ok else listing.message,
-                           alerts=alerts.body.get("items", []) if alerts.ok else [])
-
-
-def _question(survey: dict, *, kind: str, key: str | None = None) -> dict | None:
-    """The survey's question named `key`, else its first question of type `kind`."""
-    questions = survey.get("questions") or []
-    named = [q for q in questions if q["key"] == key and q.get("type") == kind]
-    typed = [q for q in questions if q.get("type") == kind]
-    return (named or typed or [None])[0]
-
-
-def _comments(api, survey_id, survey, choice, groups, last_period):
-    question = _question(survey, kind="text", key="comment")
-    if question is None or last_period is None:
-        return []
-    found = []
-    for value in [None] + groups:
-        selector = f"period:{last_period}" + (f";segment:{choice.by}={value}" if value else "")
-        answer = api.get(f"/api/v1/surveys/{survey_id}/comments", question=question["key"],
-                         selector=selector)
-        if answer.ok and not answer.body.get("suppressed") and answer.body.get("comments"):
-            found.append((f"{choice.by} = {value}" if value else "Everyone",
-                          answer.body["comments"][:8]))
-    return found
-
-
-@blueprint.get("/surveys/<int:survey_id>")
-def survey(survey_id: int):
-    """One survey: indices over time, heatmap, changes, drivers, comments and alerts."""
-    api = _api()
-    answer = api.get(f"/api/v1/surveys/{survey_id}")
-    if answer.status == 404:
-        abort(404)
-    if not answer.ok:
-        return render_template("dashboard/error.html", status=answer.status,
-                               message=answer.message), answer.status
-    definition = answer.body
-    choice = panels.choose(definition, request.args)
-    titles = {i["key"]: i.get("title") or i["key"] for i in definition.get("indices") or []}
-    trends = [panels.trend_panel(api, survey_id, f"index:{key}", title, choice)
-              for key, title in titles.items()]
-    heat = (panels.heatmap_panel(api, survey_id, choice.index,
-                                 f"{titles[choice.index]} by {choice.by}", choice)
-            if choice.index and choice.by else None)
-    groups = [row[0] for row in heat.rows] if heat else []
-    changes = [(titles[key], item) for key in titles
-               for item in panels.significant_changes(api, survey_id, f"index:{key}", choice)]
-    outcome = _question(definition, kind="scale11")
-    drivers = (panels.drivers_panel(api, survey_id, f"item:{outcome['key']}",
-                                    f"What moves {outcome['key']}") if outcome else None)
-    customer = []
-    if definition.get("kind") == "customer_ai":
-        preference = _question(definition, kind="choice", key="next_preference")
-        if preference:
-            customer.append(panels.preference_panel(api, survey_id, preference["key"], choice))
-        if outcome:
-            customer.append(panels.trend_panel(api, survey_id, f"nps:{outcome['key']}",
-                                               "Likelihood to recommend (net score)", choice,
-                                               lo=-100, hi=100))
-        csat = _question(definition, kind="likert5", key="csat")
-        if csat:
-            customer.append(panels.trend_panel(api, survey_id, f"top2:{csat['key']}",
-                                               "CSAT (share satisfied)", choice, lo=0, hi=1,
-                                               percent=True))
-    last_period = heat.columns[-1] if heat and len(heat.columns) > 1 else None
-    alerts = api.get("/api/v1/alerts")
-    return render_template(
-        "dashboard/survey.html", survey=definition, choice=choice, periods=panels.PERIODS,
-        titles=titles, trends=trends, heat=heat, groups=groups, changes=changes,
-        drivers=drivers, customer=customer,
-        comments=_comments(api, survey_id, definition, choice, groups, last_period),
-        alerts=[a for a in alerts.body.get("items", []) if a.get("survey_id") == survey_id]
-        if alerts.ok else [])
+                           alerts=alerts.body.get("items", []) if alerts.ok else [],
+                           vocabularies={s["id"]: Vocabulary(s) for s in items})

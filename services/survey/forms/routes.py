@@ -71,12 +71,34 @@ def form_answers(survey: dict, form) -> dict:
     return answers
 
 
+MISSING = "Missing data for required field."
+
+
+def readable_errors(survey: dict, errors: dict) -> dict[str, str]:
+    """Return, per question key, what the respondent should do, in the survey's words.
+
+    A radio question can only be unanswered or tampered with, so its message says to
+    choose; a text question keeps the check's own message (too long, not text).
+    """
+    types = {q["key"]: q["type"] for q in survey["questions"]}
+    readable = {}
+    for field, messages in errors.items():
+        key = field.removeprefix("answers.")
+        if types.get(key) == "text":
+            readable[key] = "Write an answer." if MISSING in messages else " ".join(messages)
+        elif key in types:
+            readable[key] = ("Choose an answer." if MISSING in messages
+                             else "Choose one of the answers shown.")
+        else:
+            readable[key] = " ".join(messages)
+    return readable
+
+
 def _render_form(respondent, token: str, answers: dict, errors: dict, status: int = 200):
     survey = respondent.survey
     return render_template(
         "survey_form.html", survey=survey, token=token, answers=answers,
-        errors={field.removeprefix("answers."): msgs for field, msgs in errors.items()},
-        likert_labels=LIKERT_LABELS), status
+        errors=readable_errors(survey, errors), likert_labels=LIKERT_LABELS), status
 
 
 @bp.get("/s/<token>")
