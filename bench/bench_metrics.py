@@ -17,6 +17,7 @@ import statistics
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from bench.http_load import (  # the same gunicorn settings as the survey bench
     THREADS,
     WORKER_CLASS,
     WORKERS,
-    start_gunicorn,
+    start_suite,
     stop,
 )
 from shared.db import make_engine, write_transaction
@@ -45,24 +46,6 @@ START = date(2025, 10, 6)
 DAYS = 364
 PG_ADMIN = os.environ.get("TRUSTPULSE_BENCH_DATABASE_URL",
                           "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
-
-
-def start_suite(env: dict) -> tuple[list, dict]:
-    """Start survey, metrics and gateway (gunicorn) wired to each other; return (processes, ports)."""
-    processes, ports = [], {}
-    try:
-        for role, target in (("survey", "services.survey:create_app()"),
-                             ("metrics", "services.metrics:create_app()"),
-                             ("gateway", "services.gateway:create_app()")):
-            wiring = {f"TRUSTPULSE_{name.upper()}_URL": f"http://127.0.0.1:{port}"
-                      for name, port in ports.items()}
-            process, ports[role] = start_gunicorn(target, {**env, **wiring})
-            processes.append(process)
-    except Exception:
-        for process in processes:
-            stop(process)
-        raise
-    return processes, ports
 
 
 def random_answers(rng: random.Random, questions: list[dict]) -> dict:
@@ -169,13 +152,36 @@ def suite_environment(url: str, admin_key: str) -> dict:
             "TRUSTPULSE_READ_TIMEOUT": "60"}
 
 
-def main() -> int:
+@contextmanager
+def suite_database():
+    """Create a PostgreSQL database for one run, yield the suite's environment over it, drop it."""
     admin, name, url = fresh_database()
-    env = suite_environment(url, ADMIN_KEY)
-    processes, ports = start_suite(env)
-    gateway = f"http://127.0.0.1:{ports['gateway']}"
+    try:
+        yield suite_environment(url, ADMIN_KEY)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def admin_session() -> requests.Session:
+    """Return an HTTP session carrying the bench's admin key."""
     http = requests.Session()
     http.headers["Authorization"] = f"Bearer {ADMIN_KEY}"
+    return http
+
+
+def main() -> int:
+    """Run the benchmark over a fresh database."""
+    with suite_database() as env:
+        return run(env)
+
+
+def run(env: dict) -> int:
+    """Measure every size over the suite started on `env`."""
+    processes, ports = start_suite(env)
+    gateway = f"http://127.0.0.1:{ports['gateway']}"
+    http = admin_session()
     rng = random.Random(7)
     print("scores?period=week&segment_by=department (5 departments, 52 weeks), PostgreSQL, "
           f"gunicorn {WORKER_CLASS} {WORKERS}x{THREADS} per service, {CALLS} calls after "
@@ -201,8 +207,6 @@ def main() -> int:
         for process in processes:
             stop(process)
         survey_engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     return 0
 
 

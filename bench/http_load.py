@@ -31,9 +31,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(target: str, env: dict) -> tuple[subprocess.Popen, int]:
-    """Start gunicorn with the bench's worker settings and wait until it answers."""
-    port = free_port()
+def start_gunicorn(target: str, env: dict, port: int | None = None) -> tuple[subprocess.Popen, int]:
+    """Start gunicorn with the bench's worker settings (on `port`, or a free one) and wait
+    until it answers."""
+    port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-k", WORKER_CLASS, "-w", str(WORKERS),
          "--threads", str(THREADS), "-b", f"127.0.0.1:{port}", "--log-level", "warning", target],
@@ -147,3 +148,75 @@ def describe_machine() -> str:
     load_1, load_5, _ = os.getloadavg()
     return (f"{os.cpu_count()} cores, {cpu}; load average {load_1:.2f} (1 min), "
             f"{load_5:.2f} (5 min); gunicorn {WORKER_CLASS} {WORKERS}x{THREADS}")
+
+
+def settle(port: int, tries: int = 20) -> None:
+    """Call a server's `/readyz` until it answers 200 four times in a row."""
+    in_a_row = 0
+    for _ in range(tries):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            conn.request("GET", "/readyz")
+            in_a_row = in_a_row + 1 if conn.getresponse().status == 200 else 0
+        except (OSError, http.client.HTTPException):
+            in_a_row = 0
+        finally:
+            conn.close()
+        if in_a_row >= 4:
+            return
+
+
+def start_suite(env: dict) -> tuple[list, dict]:
+    """Start survey, metrics and gateway (gunicorn) wired to each other; return (processes, ports)."""
+    processes, ports = [], {}
+    try:
+        for role, target in (("survey", "services.survey:create_app()"),
+                             ("metrics", "services.metrics:create_app()"),
+                             ("gateway", "services.gateway:create_app()")):
+            wiring = {f"TRUSTPULSE_{name.upper()}_URL": f"http://127.0.0.1:{port}"
+                      for name, port in ports.items()}
+            process, ports[role] = start_gunicorn(target, {**env, **wiring})
+            processes.append(process)
+    except Exception:
+        for process in processes:
+            stop(process)
+        raise
+    return processes, ports
+
+
+class Suite:
+    """The servers of one run: survey, metrics, a gateway as configured by default, and a
+    patient gateway for first calls."""
+
+    def __init__(self, env: dict, patient_timeout: float):
+        self.env = env
+        processes, self.ports = start_suite(env)
+        self.processes = dict(zip(("survey", "metrics", "gateway"), processes))
+        try:
+            self.processes["patient"], self.ports["patient"] = start_gunicorn(
+                "services.gateway:create_app()", {
+                **env, "TRUSTPULSE_READ_TIMEOUT": str(patient_timeout),
+                **{f"TRUSTPULSE_{n.upper()}_URL": self.url(n) for n in ("survey", "metrics")}})
+        except Exception:
+            self.stop()
+            raise
+
+    def url(self, role: str) -> str:
+        """Return the base URL of one server."""
+        return f"http://127.0.0.1:{self.ports[role]}"
+
+    def restart_metrics(self) -> None:
+        """Start metrics again on its port: a first call given up on leaves its work running."""
+        stop(self.processes["metrics"])
+        self.processes["metrics"], _ = start_gunicorn(
+            "services.metrics:create_app()", {**self.env, "TRUSTPULSE_SURVEY_URL": self.url("survey")},
+            self.ports["metrics"])
+        # The gateways' kept-alive connections to the old process fail once each (a 503,
+        # as the proxy retries no read): readiness probes, which use them, use them up.
+        for role in ("gateway", "patient"):
+            settle(self.ports[role])
+
+    def stop(self) -> None:
+        """Stop every server."""
+        for process in self.processes.values():
+            stop(process)
