@@ -27,8 +27,13 @@ def test_the_reference_loads_everything_from_the_gateway_and_shows_every_operati
                  and urlsplit(url).netloc != urlsplit(base).netloc]
     assert elsewhere == []
     assert any(url.endswith("/api/openapi.json") for url in asked)
-    # The analytics examples are shown with their operation.
+    # The analytics operations open on their answers, examples included.
     page.click("#operations-analytics-get_api_v1_surveys__survey_id__scores .opblock-summary")
-    page.wait_for_selector("text=ci_low", timeout=10000)
+    page.wait_for_selector("#operations-analytics-get_api_v1_surveys__survey_id__scores "
+                           ".responses-wrapper", timeout=10000)
+    # The operation opens on its documented answers: 200 first, then its errors.
+    opened = page.locator("#operations-analytics-get_api_v1_surveys__survey_id__scores")
+    text = opened.inner_text()
+    assert "200" in text and "422" in text and "request_id" in text
     screenshot(page, "api-docs")
     assert page.console_errors == []
