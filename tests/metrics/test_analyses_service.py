@@ -106,6 +106,14 @@ def test_every_row_of_changes_carries_its_mde_at_the_requested_alpha(source):
         assert_welch_power(row["mde"], a, b, 0.1)  # statsmodels TTestIndPower
 
 
+def test_changes_at_an_alpha_above_the_power_answer_with_a_null_mde(source):
+    # Found by the contract fuzzer: alpha=0.89 made the MDE's power solve raise (a 500).
+    answer = service.changes(source, survey_id=1, metric="index:ai_trust", period="month",
+                             segment_by="department", alpha=0.89)
+    assert len(answer["items"]) == 2
+    assert all(row["mde"] is None and row["p_value"] is not None for row in answer["items"])
+
+
 def test_a_suppressed_comparison_has_a_null_mde():
     rows = training_rows(weeks=2, sizes=(("Support", 14), ("Legal", 2)))
     small = analytics(pulse_survey(segments=("department", "trained")), rows)

@@ -144,4 +144,13 @@ def test_degenerate_mdes_are_none():
     with pytest.raises(ValueError, match="alpha"):
         welch_t_test({1: 2, 2: 2}, {1: 2, 3: 1}, alpha=1.5)
     with pytest.raises(ValueError, match="power"):
-        welch_mde((5, 10, 30), (5, 10, 30), power=0.01)
+        welch_mde((5, 10, 30), (5, 10, 30), power=1.5)
+
+
+def test_no_mde_when_alpha_is_not_below_the_power():
+    # A level-0.9 test rejects a true null 90% of the time: power 0.8 needs no effect at all.
+    assert welch_mde((5, 10, 30), (5, 10, 30), power=0.01) is None
+    assert welch_t_test({1: 2, 2: 2}, {1: 2, 3: 1}, alpha=0.89).mde is None
+    assert two_proportion_z_test(3, 10, 5, 10, alpha=0.8).mde is None
+    assert nps_difference_test({9: 3, 5: 2}, {10: 1, 3: 4}, alpha=0.95).mde is None
+    assert welch_t_test({1: 2, 2: 2}, {1: 2, 3: 1}, alpha=0.79).mde > 0

@@ -38,6 +38,19 @@ def check_alpha_power(alpha: float, power: float) -> None:
         raise ValueError("power must be between alpha and 1")
 
 
+def detectable(alpha: float, power: float) -> bool:
+    """Whether a minimum detectable effect exists at ``alpha`` and ``power``.
+
+    A two-sided test rejects a true null with probability ``alpha``, so when ``alpha`` is
+    not below ``power`` even no difference at all is "detected" with that power: no
+    effect is the smallest, and the MDE says nothing. The MDE functions answer ``None``
+    then; ``ValueError`` when ``alpha`` or ``power`` is not inside (0, 1).
+    """
+    if not (0.0 < alpha < 1.0 and 0.0 < power < 1.0):
+        raise ValueError("alpha and power must be between 0 and 1")
+    return alpha < power
+
+
 def _solve_noncentrality(power_at, critical: float, power: float) -> float:
     """Return the noncentrality ``nc >= 0`` at which ``power_at(nc) == power``."""
     high = critical + float(special.ndtri(power)) + 1.0
@@ -136,8 +149,8 @@ def welch_mde(a: tuple, b: tuple, scale: float = 1.0, alpha: float = DEFAULT_ALP
     :math:`\\lambda_\\nu` from `t_noncentrality`. This is statsmodels'
     ``TTestIndPower`` effect size at ``df`` :math:`= \\nu` times the standard deviation
     :math:`\\sigma = SE \\sqrt{n_a n_b / (n_a + n_b)}` (the pooled standard deviation when
-    the variances are equal). ``None`` when either group has fewer than two answers or
-    both variances are zero.
+    the variances are equal). ``None`` when either group has fewer than two answers,
+    both variances are zero, or ``alpha`` is not below ``power`` (`detectable`).
 
     References
     ----------
@@ -151,7 +164,8 @@ def welch_mde(a: tuple, b: tuple, scale: float = 1.0, alpha: float = DEFAULT_ALP
     >>> round(welch_mde((20, 0, 19), (20, 0, 19)), 3)
     0.909
     """
-    check_alpha_power(alpha, power)
+    if not detectable(alpha, power):
+        return None
     (n_a, *_), (n_b, *_) = a, b
     if n_a < 2 or n_b < 2:
         return None
@@ -177,7 +191,8 @@ def proportion_mde(successes_a: int, n_a: int, successes_b: int, n_b: int,
 
     with :math:`\\lambda` from `normal_noncentrality`: statsmodels ``NormalIndPower``'s
     effect size times :math:`\\sqrt{\\bar p (1 - \\bar p)}`, in share units (0..1).
-    ``None`` when a group is empty or :math:`\\bar p` is 0 or 1.
+    ``None`` when a group is empty, :math:`\\bar p` is 0 or 1, or ``alpha`` is not below
+    ``power``.
 
     References
     ----------
@@ -189,7 +204,8 @@ def proportion_mde(successes_a: int, n_a: int, successes_b: int, n_b: int,
     >>> round(proportion_mde(50, 100, 50, 100), 4)
     0.1981
     """
-    check_alpha_power(alpha, power)
+    if not detectable(alpha, power):
+        return None
     total, successes = n_a + n_b, successes_a + successes_b
     if n_a == 0 or n_b == 0 or successes in (0, total):
         return None
@@ -212,7 +228,8 @@ def nps_mde(counts_a: tuple, counts_b: tuple, alpha: float = DEFAULT_ALPHA,
 
     with :math:`\\lambda` from `normal_noncentrality`: statsmodels ``NormalIndPower``'s
     effect size times :math:`\\sigma = \\sqrt{(n_b v_a + n_a v_b)/(n_a + n_b)}`. ``None``
-    when a group has fewer than two answers or both variances are zero.
+    when a group has fewer than two answers, both variances are zero, or ``alpha`` is
+    not below ``power``.
 
     References
     ----------
@@ -223,7 +240,8 @@ def nps_mde(counts_a: tuple, counts_b: tuple, alpha: float = DEFAULT_ALPHA,
     >>> round(nps_mde((40, 20, 100), (40, 20, 100)), 2)
     29.65
     """
-    check_alpha_power(alpha, power)
+    if not detectable(alpha, power):
+        return None
     if counts_a[2] < 2 or counts_b[2] < 2:
         return None
     var = nps_wald_variance(*counts_a) + nps_wald_variance(*counts_b)
