@@ -47,9 +47,12 @@ class Summaries(NamedTuple):
 
     survey: dict
     groups: list[dict]
-    # The survey's response count, counted after the groups were read (None from a survey
-    # service without it): a later read answering the same one held the same responses.
+    # The survey's response count, counted after the groups were read (None unless asked
+    # for): a later read answering the same one held the same responses.
     revision: int | None
+    # How many imports the survey had stored before the groups were read (None from a
+    # survey service without it): closed periods change only through one.
+    imports: int | None = None
 
 
 class SurveySource:
@@ -106,7 +109,8 @@ class SurveySource:
             body = self._get(path, params)
         with self._lock:
             self._definitions[survey_id] = (time.monotonic(), body["survey"])
-        return Summaries(body["survey"], body["groups"], body.get("revision"))
+        return Summaries(body["survey"], body["groups"], body.get("revision"),
+                         body.get("imports"))
 
     def comments(self, survey_id: int, *, question: str, atom_min: int,
                  filter: str | None = None, start: date | None = None,

@@ -19,6 +19,9 @@ surveys = sa.Table(
     sa.Column("comment_threshold", sa.Integer, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # How many imports have been stored (revision 0004): responses in closed periods change
+    # only through one, so a reader of closed periods keeps them while this stays the same.
+    sa.Column("imports", sa.Integer, nullable=False, server_default="0"),
 )
 
 waves = sa.Table(

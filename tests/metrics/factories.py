@@ -102,6 +102,7 @@ class MemorySource:
         self.layout = SummaryLayout(survey)
         self.calls = 0
         self.asked: list[tuple] = []  # (group_by, wave, parts) of every summaries read
+        self.imports: int | None = None  # None: as many as responses (see `summaries`)
         for r in responses:
             self.day_of(r)
 
@@ -160,9 +161,12 @@ class MemorySource:
         return self.survey, out
 
     def summaries(self, survey_id, **query) -> Summaries:
-        """Like the survey service: the groups, and the response count after reading them."""
+        """Like the survey service: the groups, the response count after reading them, and
+        the imports before: every response a test adds may be one (`imports` grows with
+        them unless a test sets it), so kept closed periods are read again."""
+        imports = len(self.responses) if self.imports is None else self.imports
         survey, groups = self.groups(survey_id, **query)
-        return Summaries(survey, groups, len(self.responses))
+        return Summaries(survey, groups, len(self.responses), imports)
 
     def comments(self, survey_id, *, question, atom_min, filter=None, start=None, end=None,
                  wave=None):

@@ -182,16 +182,37 @@ def test_revision_is_the_surveys_response_count_whatever_the_query(client):
     survey, other = client.survey(), client.survey()
     _import(client, other["id"], [_row("2026-03-02", department="Support")])
     base = f"/internal/surveys/{survey['id']}/summaries"
+    assert client.ok("GET", base, 200)["revision"] is None  # counted only when asked
+    base += "?revision=true"
     assert client.ok("GET", base, 200)["revision"] == 0
     _import(client, survey["id"], [_row("2026-03-02", department="Support", location="Leeds"),
                                    _row("2026-03-03", department="Sales", location="York"),
                                    _row("2026-04-01", department="Support", location="Leeds")])
-    for query in ("", "?group_by=day&segment_by=department&parts=hist:recommend_workplace", "?group_by=wave",
-                  "?filter=department=Sales", "?from=2026-04-01", "?wave=99",
-                  "?from=1970-01-01&to=1970-01-01"):
+    for query in ("", "&group_by=day&segment_by=department&parts=hist:recommend_workplace", "&group_by=wave",
+                  "&filter=department=Sales", "&from=2026-04-01", "&wave=99",
+                  "&from=1970-01-01&to=1970-01-01"):
         assert client.ok("GET", base + query, 200)["revision"] == 3, query
     _import(client, survey["id"], [_row("2026-05-04", department="Legal", location="York")])
-    assert client.ok("GET", base + "?filter=department=Sales", 200)["revision"] == 4
+    assert client.ok("GET", base + "&filter=department=Sales", 200)["revision"] == 4
+
+
+def test_imports_counts_the_surveys_stored_imports_and_nothing_else(client):
+    survey, other = client.survey(), client.survey()
+    base = f"/internal/surveys/{survey['id']}/summaries"
+    assert client.ok("GET", base, 200)["imports"] == 0
+    _import(client, survey["id"], [_row("2026-03-02", department="Support", location="Leeds")])
+    _import(client, other["id"], [_row("2026-03-02", department="Support", location="Leeds")])
+    assert client.ok("GET", base + "?group_by=week&from=2027-01-04", 200)["imports"] == 1
+    # A single response (it lands in an open period) and a refused import count nothing.
+    wave = client.wave(survey["id"])
+    (token,) = client.invite(wave["id"], [{"department": "Sales", "location": "York"}])
+    assert client.respond(token, PULSE_ANSWERS).status_code == 201
+    bad = client.post(f"/api/v1/surveys/{survey['id']}/responses/import",
+                      json={"responses": [_row("2026-03-03", {"nope": 1}, department="Sales")]})
+    assert bad.status_code == 422
+    assert client.ok("GET", base, 200)["imports"] == 1
+    _import(client, survey["id"], [_row("2026-03-09", department="Sales", location="York")])
+    assert client.ok("GET", base + "?filter=department=Sales", 200)["imports"] == 2
 
 
 def _commented(day, text, **segment):

@@ -15,12 +15,11 @@ from functools import cached_property
 
 import numpy as np
 
-from services.metrics.analytics.groups import group_values, group_vectors
 from services.metrics.analytics.publication import (
     DECISION_BUDGET_SECONDS,
     Analytics,
     Scope,
-    counted,
+    counted_all,
     ensure_decisions,
 )
 from services.metrics.analytics.selectors import ALL_TIME, Selector, widen_to_periods
@@ -92,21 +91,23 @@ def load_breakdown(ctx: Analytics, survey_id: int, *, granularity: str, attribut
     timeline = ctx.timeline(survey)
     if granularity == ALL_TIME:
         return _all_time(ctx, survey, timeline, scope, attributes, parts)
-    survey, groups = ctx.source.groups(survey_id, group_by=granularity, segment_by=attributes,
-                                       parts=parts)
+    survey, groups = ctx.groups(survey_id, group_by=granularity, attributes=attributes,
+                                parts=parts)
     layout = SummaryLayout(survey)
     timeline = ctx.timeline(survey)
-    keys = [(g["period"], v) for g, v in zip(groups, group_values(groups, attributes))]
-    sums = group_vectors(groups, layout, parts)
-    closed = sorted({p for p, _ in keys if timeline.is_closed(p)}, key=period_sort_key)
+    keys = list(zip(groups.periods, groups.values))
+    sums = groups.matrix()
+    ns, counted_now = groups.n.tolist(), counted_all(scope, layout, groups, sums).tolist()
+    closed = sorted({p for p in set(groups.periods) if timeline.is_closed(p)},
+                    key=period_sort_key)
     current: dict = {label: {} for label in closed}
-    for (period, values), group, vector in zip(keys, groups, sums):
+    for (period, values), number in zip(keys, counted_now):
         if period in current:
-            current[period][values] = counted(scope, layout, group["n"], vector)
+            current[period][values] = number
     decisions = ensure_decisions(ctx, survey, scope, attributes, closed, current,
                                  budget=DECISION_BUDGET_SECONDS)
     cells, pending = {}, set()
-    for (period, values), group, vector in zip(keys, groups, sums):
+    for (period, values), n, vector in zip(keys, ns, sums):
         if period not in current:
             continue  # open: nothing of it is published
         decision = decisions.get((attributes, period))
@@ -116,8 +117,7 @@ def load_breakdown(ctx: Analytics, survey_id: int, *, granularity: str, attribut
         # A count that moved between the two reads (an import) is hidden until read again.
         hidden = (decision is None or decision.hidden(values)
                   or decision.cells[values][0] != count_now)
-        cells[(period, values)] = Cell(period, values, vector, int(group["n"]), count_now,
-                                       hidden, layout)
+        cells[(period, values)] = Cell(period, values, vector, n, count_now, hidden, layout)
     return Breakdown(survey, granularity, attributes, cells, layout, timeline, pending)
 
 
@@ -152,34 +152,37 @@ def _all_time(ctx: Analytics, survey: dict, timeline: Timeline, scope: Scope,
 
     With `start`/`end` (whole weeks), the closed periods inside that span instead.
     """
-    answer = ctx.source.summaries(survey["id"], group_by="bucket", segment_by=attributes,
-                                  start=start, end=end, parts=parts)
-    survey = answer.survey
+    survey, groups = ctx.groups(survey["id"], group_by="bucket", attributes=attributes,
+                                start=start, end=end, parts=parts)
     layout = SummaryLayout(survey)
     timeline = ctx.timeline(survey)
-    groups = answer.groups
-    units = [timeline.unit_of(g["period"], g.get("wave")) for g in groups]
+    units = [timeline.unit_of(day, wave) for day, wave in zip(groups.periods, groups.waves)]
     quarters = timeline.labels_holding(units, "quarter")
     tops = closed_tops(timeline, quarters, start, end)
     decisions = ensure_decisions(ctx, survey, scope, attributes, tops,
                                  budget=DECISION_BUDGET_SECONDS)
     top_set = set(tops)
-    vectors = group_vectors(groups, layout, parts)
-    totals: dict = {}
-    for unit, values, group, vector in zip(units, group_values(groups, attributes), groups,
-                                           vectors):
-        if not _in_tops(timeline, unit, top_set):
-            continue
-        n, count, summed = totals.get(values, (0, 0, layout.empty()))
-        totals[values] = (n + int(group["n"]), count + counted(scope, layout, group["n"], vector),
-                          summed + vector)
-    rest = {values for unit, values in zip(units, group_values(groups, attributes))
+    inside = {unit: _in_tops(timeline, unit, top_set) for unit in set(units)}
+    number: dict = {}
+    codes = np.array([number.setdefault(values, len(number)) if inside[unit] else -1
+                      for unit, values in zip(units, groups.values)], dtype=np.int64)
+    keep = codes >= 0
+    codes = codes[keep]
+    n = np.bincount(codes, weights=groups.n[keep], minlength=len(number))
+    counts = np.bincount(codes, weights=counted_all(scope, layout, groups, groups.matrix())[keep],
+                         minlength=len(number))
+    narrow = np.zeros((len(number), groups.slots.size), dtype=np.int64)
+    np.add.at(narrow, codes, groups.vectors[keep])
+    vectors = np.zeros((len(number), layout.size), dtype=np.int64)
+    vectors[:, groups.slots] = narrow
+    rest = {values for unit, values in zip(units, groups.values)
             if not timeline.customer and unit[1] == 0}
     cells = {}
-    for values, (n, count, vector) in totals.items():
+    for values, code in number.items():
         covered = all(_covered(timeline, decisions, attributes, values, top, rest)
                       for top in tops)
-        cells[(ALL_TIME, values)] = Cell(ALL_TIME, values, vector, n, count, not covered, layout)
+        cells[(ALL_TIME, values)] = Cell(ALL_TIME, values, vectors[code], int(n[code]),
+                                         int(counts[code]), not covered, layout)
     # Decisions are made finest first: a top decided rests on decided periods only.
     pending = {top for top in tops if (attributes, top) not in decisions}
     return Breakdown(survey, ALL_TIME, attributes, cells, layout, timeline, pending)

@@ -15,8 +15,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+import numpy as np
 
 from services.metrics.analytics.decisions import (
     Decision,
@@ -26,6 +28,7 @@ from services.metrics.analytics.decisions import (
     decision_order,
     subsets,
 )
+from services.metrics.analytics.history import Groups, History
 from services.metrics.analytics.keeping import decide_keeping
 from services.metrics.analytics.timeline import Timeline
 from shared.periods import granularity_of, period_label, period_sort_key
@@ -78,6 +81,7 @@ class Analytics:
     source: object
     store: DecisionStore
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    history: History = field(default_factory=History)
 
     def timeline(self, survey: dict) -> Timeline:
         """Return the survey's time tree as of now."""
@@ -86,6 +90,10 @@ class Analytics:
     def definition(self, survey_id: int) -> dict:
         """Return a survey's definition (from the source)."""
         return self.source.definition(survey_id)
+
+    def groups(self, survey_id: int, **query) -> tuple[dict, Groups]:
+        """Return (survey, groups) of the source's summaries, settled periods kept (`history`)."""
+        return self.history.read(self.source, survey_id, self.clock(), **query)
 
     def surveys(self) -> list[dict]:
         """Return every survey the source holds."""
@@ -100,21 +108,30 @@ def counted(scope: Scope, layout: SummaryLayout, n: int, vector) -> int:
     return int(sum(vector[offset:offset + len(options)]))
 
 
+def counted_all(scope: Scope, layout: SummaryLayout, groups: Groups,
+                vectors: np.ndarray) -> np.ndarray:
+    """Return `counted` of every group at once (`vectors`: their whole vectors)."""
+    if scope.count is None:
+        return groups.n
+    offset, options = layout.hist_slots[scope.count]
+    return vectors[:, offset:offset + len(options)].sum(axis=1)
+
+
 def read_units(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple, timeline,
                labels: list[str]) -> Units:
     """Return the units of the periods `labels` span over `attributes`, with their counts."""
     starts, ends = zip(*(timeline.range_of(label) for label in labels))
     part = scope.part(survey)
-    answer = ctx.source.summaries(survey["id"], group_by="bucket", segment_by=attributes,
-                                  start=min(starts), end=max(ends), parts=(part,))
-    layout = SummaryLayout(answer.survey)
+    survey, groups = ctx.groups(survey["id"], group_by="bucket", attributes=attributes,
+                                start=min(starts), end=max(ends), parts=(part,))
+    layout = SummaryLayout(survey)
     counts: dict = {}
-    for group in answer.groups:
-        values = tuple((group.get("segment") or {}).get(a) for a in attributes)
-        key = (timeline.unit_of(group["period"], group.get("wave")), values)
-        n, count = counts.get(key, (0, 0))
-        counts[key] = (n + int(group["n"]), count + counted(scope, layout, group["n"],
-                                                            group["vector"]))
+    for day, wave, values, n, count in zip(groups.periods, groups.waves, groups.values,
+                                           groups.n.tolist(), counted_all(
+                                               scope, layout, groups, groups.matrix()).tolist()):
+        key = (timeline.unit_of(day, wave), values)
+        was_n, was_count = counts.get(key, (0, 0))
+        counts[key] = (was_n + n, was_count + count)
     return Units(attributes, counts)
 
 

@@ -290,6 +290,7 @@ def import_responses(*, engine: Engine, survey_id: int, rows: list, label: str) 
                 repository.insert_responses(conn, stored)
                 repository.merge_into_buckets(conn, survey_id=survey_id,
                                               entries=batches.entries())
+                repository.count_import(conn, survey_id=survey_id)
             RESPONSES_STORED.labels("import").inc(len(rows))
             return len(rows)
         except IntegrityError:

@@ -20,6 +20,7 @@ from services.survey.tables import (
     responses,
     segment_combos,
     summary_deltas,
+    surveys,
 )
 from shared.db import autocommit, driver_error, driver_execute, write_transaction
 from shared.summaries import VECTOR_DTYPE, vector_to_bytes
@@ -225,6 +226,13 @@ class _ChunkReader:
         except Exception as exc:  # kept whole: psycopg2 would report only its type
             self.error = exc
             raise
+
+
+def count_import(conn: Connection, *, survey_id: int) -> None:
+    """Count one more import of a survey, in the import's transaction (last: the survey's
+    row stays locked until it commits)."""
+    conn.execute(surveys.update().where(surveys.c.id == survey_id).values(
+        imports=surveys.c.imports + 1))
 
 
 def merge_into_buckets(conn: Connection, *, survey_id: int, entries: dict[tuple, tuple]) -> None:

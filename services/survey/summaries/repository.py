@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import NullType
 
-from services.survey.tables import buckets, responses, segment_combos, summary_deltas
+from services.survey.tables import buckets, responses, segment_combos, summary_deltas, surveys
 from shared.summaries import VECTOR_DTYPE
 
 
@@ -81,6 +81,12 @@ def fetch_buckets(conn: Connection, *, survey_id: int, start: date | None, end: 
         return query
 
     return conn.execute(sa.union_all(rows_of(buckets), rows_of(summary_deltas))).all()
+
+
+def count_imports(conn: Connection, *, survey_id: int) -> int:
+    """Return how many imports a survey has stored (`responses.repository.count_import`)."""
+    return int(conn.execute(sa.select(surveys.c.imports).where(
+        surveys.c.id == survey_id)).scalar_one_or_none() or 0)
 
 
 def count_responses(conn: Connection, *, survey_id: int) -> int:

@@ -51,6 +51,9 @@ class SummariesQuerySchema(RangeQuerySchema):
     parts = fields.String(load_default=None, metadata={
         "description": "Only these parts of each vector, comma-separated: `hist:<question>`, "
                        "`index:<index>`, `moments`; other slots are 0."})
+    revision = fields.Boolean(load_default=False, metadata={
+        "description": "Also count the survey's responses (`revision`): a sum over every "
+                       "bucket of the survey, so only when asked."})
 
     @ma.post_load
     def _split_segments(self, data, **kwargs):
@@ -94,10 +97,14 @@ class SummariesSchema(ma.Schema):
     # The parts asked for (slots outside them are 0), or null: whole vectors.
     parts = fields.List(fields.String(), allow_none=True)
     groups = fields.List(fields.Nested(SummaryGroupSchema))
-    revision = fields.Integer(metadata={"description": (
-        "The survey's response count (all days, waves and segments, whatever the query), "
+    revision = fields.Integer(allow_none=True, metadata={"description": (
+        "With revision=true (else null): the survey's response count (all days, waves and segments, whatever the query), "
         "counted after the groups were read. Responses are only ever added: a read made "
         "after this one that answers the same revision held exactly the responses it counts.")})
+    imports = fields.Integer(metadata={"description": (
+        "How many imports the survey had stored before the groups were read. Only an import "
+        "adds responses to a closed period: groups of closed periods read under the same "
+        "count are unchanged.")})
 
 
 class CommentsSchema(ma.Schema):

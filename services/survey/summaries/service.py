@@ -75,16 +75,19 @@ def counted_on_wave_days(rows: list, days: dict[int, str]) -> list[tuple]:
 
 def summaries(*, engine: Engine, survey_id: int, from_: date | None, to: date | None,
               group_by: str, segment_by: list[str], filter: dict[str, str],
-              wave: int | None, parts: list[str] | None = None) -> dict:
+              wave: int | None, parts: list[str] | None = None,
+              revision: bool = False) -> dict:
     """Return the survey and its bucket summaries merged per (period, segment) group.
 
     A response through a wave's invitation counts on the wave's opening day, in the
     window and in the periods it is grouped by. `group_by=bucket` answers one group per
     (day, wave, segment), each with its `wave` (null: in no wave).
     With `parts`, only those slots of each vector are read and summed; the others are 0.
-    `revision` is the survey's response count, counted after the groups were read:
-    responses are only added, so a later read answering the same revision held exactly
-    the responses it counts.
+    `revision` (when asked, else None) is the survey's response count, counted after the
+    groups were read: responses are only added, so a later read answering the same
+    revision held exactly the responses it counts. `imports` is how many imports the survey had stored before
+    the groups were read: only an import adds responses to a closed period, so groups of
+    closed periods read under the same count are still the survey's.
     """
     survey = get_survey(engine=engine, survey_id=survey_id)
     _check_attributes(survey, "segment_by", segment_by)
@@ -93,14 +96,17 @@ def summaries(*, engine: Engine, survey_id: int, from_: date | None, to: date | 
     ranges = None if parts is None else _slot_ranges(layout, parts)
     days = _wave_days(engine, survey_id)
     with engine.connect() as conn:
-        combos = {cid: json.loads(text) for cid, text in
+        imports = repository.count_imports(conn, survey_id=survey_id)
+        combos = {cid: orjson.loads(text) for cid, text in
                   repository.fetch_combos(conn, survey_id=survey_id).items()}
         rows = repository.fetch_buckets(conn, survey_id=survey_id, start=from_, end=to,
                                         wave_id=wave, combo_ids=_matching_combos(combos, filter),
                                         slot_ranges=ranges, waves_inside=_inside(days, from_, to))
         # Counted after the rows (or from them, when they are all of the survey's), so it
         # includes every response they hold.
-        if from_ is None and to is None and wave is None and not filter:
+        if not revision:
+            revision = None
+        elif from_ is None and to is None and wave is None and not filter:
             revision = int(sum(row[3] for row in rows))
         else:
             revision = repository.count_responses(conn, survey_id=survey_id)
@@ -121,7 +127,7 @@ def summaries(*, engine: Engine, survey_id: int, from_: date | None, to: date | 
     out.sort(key=lambda item: (item["period"] or "", item.get("wave") or 0,
                                orjson.dumps(item["segment"], option=orjson.OPT_SORT_KEYS)))
     return {"survey": survey_document(engine=engine, survey=survey), "parts": parts,
-            "groups": out, "revision": revision}
+            "groups": out, "revision": revision, "imports": imports}
 
 
 def _slot_ranges(layout, parts: list[str]) -> list[tuple[int, int]]:
@@ -209,7 +215,7 @@ def comments(*, engine: Engine, survey_id: int, question: str, from_: date | Non
     _check_attributes(survey, "filter", filter)
     days = _wave_days(engine, survey_id)
     with engine.connect() as conn:
-        combos = {cid: json.loads(text) for cid, text in
+        combos = {cid: orjson.loads(text) for cid, text in
                   repository.fetch_combos(conn, survey_id=survey_id).items()}
         combo_ids = _matching_combos(combos, filter)
         atom_of = _atom_key(survey, combos)

@@ -1,0 +1,207 @@
+"""Summaries of settled closed periods, kept per process between queries.
+
+Every analytics answer reads groups of closed periods, and a closed period's groups change
+only through an import: single responses land in open periods (today, or an open wave's
+opening day). The survey service counts a survey's imports (`imports` in every summaries
+answer, read before its groups), so the groups of the periods that closed a while ago are
+read once and kept, and each later query asks the survey service only for the days after
+them. A new import or a changed wave (a wave counts its responses on its opening day)
+makes them be read again.
+
+*Settled* periods are those already closed `SETTLE` ago: a response accepted just before
+its wave closed may still be committing when the period closes, and the periods that
+closed since are read afresh on every query until they settle.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+from services.metrics.analytics.groups import group_values, group_vectors
+from services.metrics.analytics.timeline import Timeline
+from shared.periods import period_label, period_range
+from shared.summaries import SummaryLayout
+
+SETTLE = timedelta(minutes=10)
+# Kept groups per process, least recently read dropped first: a year of a 250-team
+# pulse by week and wave is some hundreds of kB with one index's slots.
+MAX_BYTES = 256 * 2**20
+_GROUP_BYTES = 200  # a group's labels and segment values, roughly
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Summaries groups as arrays: their periods, waves, segment values, sizes and vectors.
+
+    `vectors` holds only the columns `slots` of each summary vector (all of them when no
+    parts were asked); `matrix` gives whole vectors with the other slots 0.
+    """
+
+    periods: list
+    waves: list
+    values: list
+    n: np.ndarray
+    vectors: np.ndarray
+    slots: np.ndarray
+    width: int
+
+    @classmethod
+    def of(cls, groups: list[dict], attributes: tuple, layout: SummaryLayout,
+           parts: tuple) -> Groups:
+        """Return the groups of a summaries answer."""
+        slots = _slots(layout, parts)
+        vectors = group_vectors(groups, layout, parts)[:, slots]
+        return cls([g["period"] for g in groups], [g.get("wave") for g in groups],
+                   group_values(groups, attributes),
+                   np.array([g["n"] for g in groups], dtype=np.int64).reshape(-1),
+                   vectors, slots, layout.size)
+
+    def __len__(self) -> int:
+        return len(self.periods)
+
+    def matrix(self) -> np.ndarray:
+        """Return the groups' whole vectors (int64), slots outside the parts 0."""
+        out = np.zeros((len(self), self.width), dtype=np.int64)
+        out[:, self.slots] = self.vectors
+        return out
+
+    def take(self, mask: np.ndarray) -> Groups:
+        """Return the groups where `mask` is true."""
+        picked = np.flatnonzero(mask).tolist()
+        return Groups([self.periods[i] for i in picked], [self.waves[i] for i in picked],
+                      [self.values[i] for i in picked], self.n[mask], self.vectors[mask],
+                      self.slots, self.width)
+
+    def __add__(self, other: Groups) -> Groups:
+        return Groups(self.periods + other.periods, self.waves + other.waves,
+                      self.values + other.values, np.concatenate([self.n, other.n]),
+                      np.concatenate([self.vectors, other.vectors]), self.slots, self.width)
+
+    @property
+    def nbytes(self) -> int:
+        """Return roughly what the groups take in memory."""
+        return int(self.n.nbytes + self.vectors.nbytes + _GROUP_BYTES * len(self))
+
+
+def _slots(layout: SummaryLayout, parts: tuple) -> np.ndarray:
+    if not parts:
+        return np.arange(layout.size)
+    slots = set()
+    for part in parts:
+        first, count = layout.part_slots(part)
+        slots.update(range(first, first + count))
+    return np.array(sorted(slots), dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    imports: int
+    waves: tuple
+    through: date  # the last day the groups cover
+    groups: Groups
+
+
+class History:
+    """The settled groups of the summaries asked so far, per (survey, query)."""
+
+    def __init__(self, max_bytes: int = MAX_BYTES):
+        self.max_bytes = max_bytes
+        self._kept: OrderedDict = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def read(self, source, survey_id: int, now: datetime, *, group_by: str,
+             attributes: tuple = (), parts: tuple = (), start: date | None = None,
+             end: date | None = None) -> tuple[dict, Groups]:
+        """Return (survey definition, groups) as `source.summaries` would, settled ones kept.
+
+        `group_by` is a period granularity or `bucket`; `start`/`end` bound the counted days.
+        One summaries call: of the days after the kept ones, or of all when nothing is kept
+        or an import or a wave changed them.
+        """
+        through = settled_through(Timeline(source.definition(survey_id), now - SETTLE),
+                                  group_by)
+        if end is not None:
+            through = min(through, end)
+        key = (survey_id, group_by, attributes, parts, start, end)
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept is not None and kept.through <= through:
+            answer = _summaries(source, survey_id, group_by, attributes, parts,
+                                kept.through + timedelta(days=1), end)
+            if answer.imports == kept.imports and _waves(answer.survey) == kept.waves:
+                settled, rest = self._split(answer, attributes, parts, through)
+                kept = _Kept(kept.imports, kept.waves, through, kept.groups + settled)
+                self._keep(key, kept)
+                return answer.survey, kept.groups + rest
+        answer = _summaries(source, survey_id, group_by, attributes, parts, start, end)
+        settled, rest = self._split(answer, attributes, parts, through)
+        if answer.imports is not None:  # a survey service that counts its imports
+            self._keep(key, _Kept(answer.imports, _waves(answer.survey), through, settled))
+        return answer.survey, settled + rest
+
+    @staticmethod
+    def _split(answer, attributes: tuple, parts: tuple, through: date) -> tuple[Groups, Groups]:
+        """Return the answer's groups of periods ending by `through`, and the others."""
+        groups = Groups.of(answer.groups, attributes, SummaryLayout(answer.survey), parts)
+        openings = {f"wave-{w['id']}": w["opens_at"][:10] for w in answer.survey.get("waves", [])}
+        last = through.isoformat()
+        ends = {period: _last_day(period, openings) for period in set(groups.periods)}
+        settled = np.array([ends[period] <= last for period in groups.periods], dtype=bool)
+        return groups.take(settled), groups.take(~settled)
+
+    def _keep(self, key: tuple, kept: _Kept) -> None:
+        with self._lock:
+            old = self._kept.pop(key, None)
+            if old is not None:
+                self._bytes -= old.groups.nbytes
+            self._kept[key] = kept
+            self._bytes += kept.groups.nbytes
+            while self._bytes > self.max_bytes and len(self._kept) > 1:
+                _, dropped = self._kept.popitem(last=False)
+                self._bytes -= dropped.groups.nbytes
+
+
+def _last_day(period: str | None, openings: dict) -> str:
+    """Return the last day (ISO) a group's period counts responses on ("~": not known)."""
+    if period is None:
+        return "~"
+    if period.startswith("wave-"):
+        return openings.get(period, "~")
+    if len(period) == 10 and period[4] == "-" and period[7] == "-":  # a day (buckets)
+        return period
+    return period_range(period)[1].isoformat()
+
+
+def _summaries(source, survey_id, group_by, attributes, parts, start, end):
+    if start is not None and end is not None and start > end:
+        answer = source.summaries(survey_id, group_by="all", start=date(1970, 1, 1),
+                                  end=date(1970, 1, 1), parts=parts)
+        return answer._replace(groups=[])
+    return source.summaries(survey_id, group_by=group_by, segment_by=attributes,
+                            start=start, end=end, parts=parts)
+
+
+def _waves(survey: dict) -> tuple:
+    return tuple((w["id"], w["opens_at"], w["closes_at"]) for w in survey.get("waves", []))
+
+
+def settled_through(timeline: Timeline, group_by: str) -> date:
+    """Return the last day such that every period of `group_by` up to it is closed.
+
+    Days count as responses do (a wave's on its opening day); the day is the end of a
+    whole period of `group_by` (any day for waves, days and buckets).
+    """
+    last = timeline.today - timedelta(days=1)
+    for wave in timeline.waves.values():
+        if not wave["closed"]:
+            last = min(last, wave["day"] - timedelta(days=1))
+    if group_by in ("week", "month", "quarter"):
+        last = period_range(period_label(last + timedelta(days=1), group_by))[0] \
+            - timedelta(days=1)
+    return last

@@ -1,0 +1,98 @@
+"""Settled closed periods kept between queries (`analytics.history`), against raw responses."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+from services.metrics.analytics import service
+from services.metrics.analytics.history import settled_through
+from services.metrics.analytics.timeline import Timeline
+from tests.metrics.factories import analytics, answers, pulse_survey, response, weekly_responses
+
+# 2026-03-02 is the Monday of week 10: weeks 2 to 9 are closed.
+MONDAY = datetime(2026, 3, 2, tzinfo=UTC)
+
+
+def _context(now: datetime):
+    rows = weekly_responses(random.Random(3), date(2026, 1, 5), 8, {"Support": 12, "Sales": 9})
+    ctx = analytics(pulse_survey(), rows, now)
+    starts = []
+    summaries = ctx.source.summaries
+
+    def spy(survey_id, **query):
+        starts.append((query["group_by"], query.get("start"), query.get("end")))
+        return summaries(survey_id, **query)
+
+    ctx.source.summaries = spy
+    ctx.source.imports = len(rows)  # no import until a test makes one
+    return ctx, starts
+
+
+def _weekly(ctx) -> dict:
+    answer = service.scores(ctx, survey_id=1, metric="index:ai_trust", period="week",
+                            segment_by="department")
+    return {(r["period"], r["segment"]["department"]): r["n"] for r in answer["series"]}
+
+
+def _add(ctx, day: date, count: int, *, imported: bool) -> None:
+    for _ in range(count):
+        ctx.source.responses.append(response(day, {"department": "Support"},
+                                             answers(random.Random(5))))
+    if imported:
+        ctx.source.imports += 1
+
+
+def test_a_later_read_asks_only_for_the_days_after_the_settled_weeks():
+    ctx, starts = _context(MONDAY + timedelta(hours=12))
+    first = _weekly(ctx)
+    starts.clear()
+    assert _weekly(ctx) == first
+    assert [s for s in starts if s[0] == "week"] == [("week", date(2026, 3, 2), None)]
+
+
+def test_a_week_closed_moments_ago_is_read_afresh_until_it_settles():
+    # Five minutes after week 9 closed, a response accepted just before may still be
+    # committing: week 9 is not kept, so it shows once committed.
+    ctx, starts = _context(MONDAY + timedelta(minutes=5))
+    first = _weekly(ctx)
+    assert first[("2026-W09", "Support")] == 12
+    _add(ctx, date(2026, 2, 27), 1, imported=False)
+    starts.clear()
+    assert _weekly(ctx)[("2026-W09", "Support")] == 13
+    assert ("week", date(2026, 2, 23), None) in starts  # week 9 on: not kept yet
+
+
+def test_an_import_makes_the_kept_weeks_be_read_again():
+    ctx, starts = _context(MONDAY + timedelta(hours=12))
+    assert _weekly(ctx)[("2026-W03", "Support")] == 12
+    _add(ctx, date(2026, 1, 13), 4, imported=True)
+    starts.clear()
+    assert _weekly(ctx)[("2026-W03", "Support")] == 16
+    assert ("week", None, None) in starts
+
+
+def test_without_an_import_count_nothing_is_kept():
+    ctx, starts = _context(MONDAY + timedelta(hours=12))
+    ctx.source.imports = None
+    original = ctx.source.summaries
+
+    def older_service(survey_id, **query):
+        return original(survey_id, **query)._replace(imports=None)
+
+    ctx.source.summaries = older_service
+    assert _weekly(ctx)[("2026-W03", "Support")] == 12
+    _add(ctx, date(2026, 1, 13), 2, imported=False)
+    starts.clear()
+    assert _weekly(ctx)[("2026-W03", "Support")] == 14
+    assert ("week", None, None) in starts
+
+
+def test_settled_through_ends_on_whole_periods_before_any_open_wave():
+    survey = pulse_survey(waves=[{"id": 7, "opens_at": "2026-02-10T09:00:00Z",
+                                  "closes_at": "2026-03-20T00:00:00Z"}])
+    timeline = Timeline(survey, MONDAY)
+    assert settled_through(timeline, "bucket") == date(2026, 2, 9)
+    assert settled_through(timeline, "week") == date(2026, 2, 8)
+    assert settled_through(timeline, "month") == date(2026, 2, 1)  # February is Feb 2-Mar 1
+    assert settled_through(Timeline(pulse_survey(), MONDAY), "week") == date(2026, 3, 1)
