@@ -46,9 +46,11 @@ def _add(ctx, day: date, count: int, *, imported: bool) -> None:
 def test_a_later_read_asks_only_for_the_days_after_the_settled_weeks():
     ctx, starts = _context(MONDAY + timedelta(hours=12))
     first = _weekly(ctx)
+    assert starts[0] == ("week", None, date(2026, 3, 1))  # week 10 is not over: not read
     starts.clear()
     assert _weekly(ctx) == first
-    assert [s for s in starts if s[0] == "week"] == [("week", date(2026, 3, 2), None)]
+    # Every past week is settled: only the import count is read (an empty window).
+    assert starts == [("all", date(1970, 1, 1), date(1970, 1, 1))]
 
 
 def test_a_week_closed_moments_ago_is_read_afresh_until_it_settles():
@@ -60,7 +62,7 @@ def test_a_week_closed_moments_ago_is_read_afresh_until_it_settles():
     _add(ctx, date(2026, 2, 27), 1, imported=False)
     starts.clear()
     assert _weekly(ctx)[("2026-W09", "Support")] == 13
-    assert ("week", date(2026, 2, 23), None) in starts  # week 9 on: not kept yet
+    assert ("week", date(2026, 2, 23), date(2026, 3, 1)) in starts  # week 9: not kept yet
 
 
 def test_an_import_makes_the_kept_weeks_be_read_again():
@@ -69,7 +71,7 @@ def test_an_import_makes_the_kept_weeks_be_read_again():
     _add(ctx, date(2026, 1, 13), 4, imported=True)
     starts.clear()
     assert _weekly(ctx)[("2026-W03", "Support")] == 16
-    assert ("week", None, None) in starts
+    assert ("week", None, date(2026, 3, 1)) in starts
 
 
 def test_without_an_import_count_nothing_is_kept():
@@ -85,7 +87,7 @@ def test_without_an_import_count_nothing_is_kept():
     _add(ctx, date(2026, 1, 13), 2, imported=False)
     starts.clear()
     assert _weekly(ctx)[("2026-W03", "Support")] == 14
-    assert ("week", None, None) in starts
+    assert ("week", None, date(2026, 3, 1)) in starts
 
 
 def test_settled_through_ends_on_whole_periods_before_any_open_wave():

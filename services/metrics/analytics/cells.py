@@ -92,7 +92,7 @@ def load_breakdown(ctx: Analytics, survey_id: int, *, granularity: str, attribut
     if granularity == ALL_TIME:
         return _all_time(ctx, survey, timeline, scope, attributes, parts)
     survey, groups = ctx.groups(survey_id, group_by=granularity, attributes=attributes,
-                                parts=parts)
+                                parts=parts, past_only=True)
     layout = SummaryLayout(survey)
     timeline = ctx.timeline(survey)
     keys = list(zip(groups.periods, groups.values))
@@ -153,7 +153,7 @@ def _all_time(ctx: Analytics, survey: dict, timeline: Timeline, scope: Scope,
     With `start`/`end` (whole weeks), the closed periods inside that span instead.
     """
     survey, groups = ctx.groups(survey["id"], group_by="bucket", attributes=attributes,
-                                start=start, end=end, parts=parts)
+                                start=start, end=end, parts=parts, past_only=True)
     layout = SummaryLayout(survey)
     timeline = ctx.timeline(survey)
     units = [timeline.unit_of(day, wave) for day, wave in zip(groups.periods, groups.waves)]

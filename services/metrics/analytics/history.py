@@ -117,18 +117,23 @@ class History:
 
     def read(self, source, survey_id: int, now: datetime, *, group_by: str,
              attributes: tuple = (), parts: tuple = (), start: date | None = None,
-             end: date | None = None) -> tuple[dict, Groups]:
+             end: date | None = None, past_only: bool = False) -> tuple[dict, Groups]:
         """Return (survey definition, groups) as `source.summaries` would, settled ones kept.
 
-        `group_by` is a period granularity or `bucket`; `start`/`end` bound the counted days.
+        `group_by` is a period granularity or `bucket`; `start`/`end` bound the counted days;
+        `past_only` leaves out the periods not over yet (only closed ones are published).
         One summaries call: of the days after the kept ones, or of all when nothing is kept
         or an import or a wave changed them.
         """
-        through = settled_through(Timeline(source.definition(survey_id), now - SETTLE),
-                                  group_by)
+        key = (survey_id, group_by, attributes, parts, start, end, past_only)
+        survey = source.definition(survey_id)
+        if past_only:
+            over = whole_periods_through(Timeline(survey, now).today - timedelta(days=1),
+                                         group_by)
+            end = over if end is None else min(end, over)
+        through = settled_through(Timeline(survey, now - SETTLE), group_by)
         if end is not None:
             through = min(through, end)
-        key = (survey_id, group_by, attributes, parts, start, end)
         with self._lock:
             kept = self._kept.get(key)
         if kept is not None and kept.through <= through:
@@ -201,7 +206,12 @@ def settled_through(timeline: Timeline, group_by: str) -> date:
     for wave in timeline.waves.values():
         if not wave["closed"]:
             last = min(last, wave["day"] - timedelta(days=1))
+    return whole_periods_through(last, group_by)
+
+
+def whole_periods_through(last: date, group_by: str) -> date:
+    """Return the last day, not after `last`, that ends a whole period of `group_by`."""
     if group_by in ("week", "month", "quarter"):
-        last = period_range(period_label(last + timedelta(days=1), group_by))[0] \
+        return period_range(period_label(last + timedelta(days=1), group_by))[0] \
             - timedelta(days=1)
     return last

@@ -37,7 +37,7 @@ from shared.summaries import SummaryLayout, question_values
 RESPONDENTS_THRESHOLD = "anonymity_threshold"
 # How long a query may spend deciding newly asked periods before it answers with the rest
 # pending (decided meanwhile in the background): well inside the gateway's read timeout.
-DECISION_BUDGET_SECONDS = 3.0
+DECISION_BUDGET_SECONDS = 1.5
 COMMENT_THRESHOLD = "comment_threshold"
 # Participation's decisions of open waves (`reports.live`): a closing wave's
 # respondents decision starts from what they showed.

@@ -89,9 +89,9 @@ def scores(ctx, *, survey_id: int, metric: str, period: str, segment_by: str | N
     cells = sorted((cell for cell in breakdown.cells.values()
                     if in_range(cell.period, start, end, breakdown.timeline)),
                    key=lambda cell: (order[cell.period], _text(cell.values)))
-    series = [{"period": cell.period, **_dates(breakdown.timeline, cell.period),
-               "segment": cell.segment(attributes), **row}
-              for cell, row in zip(cells, _estimate_rows(cells, parsed))]
+    dates = {p: _dates(breakdown.timeline, p) for p in {cell.period for cell in cells}}
+    series = [{"period": cell.period, **dates[cell.period], "segment": cell.segment(attributes),
+               **row} for cell, row in zip(cells, _estimate_rows(cells, parsed))]
     for row in series:
         if row["period"] in breakdown.pending:
             row["pending"] = True  # hidden until its decision is made, in a moment
