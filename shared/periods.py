@@ -94,6 +94,8 @@ def _months_range(year: int, first_month: int, last_month: int) -> tuple[date, d
 def period_range(label: str) -> tuple[date, date]:
     """Return the first and last day (inclusive) of a calendar period label."""
     granularity = granularity_of(label)
+    if granularity == "wave":
+        raise PeriodError(f"{label!r} is a wave, not a calendar period")
     match = _PATTERNS[granularity].match(label)
     try:
         if granularity == "day":
@@ -112,7 +114,7 @@ def period_range(label: str) -> tuple[date, date]:
             return _months_range(year, 3 * number - 2, 3 * number)
     except (ValueError, OverflowError):
         raise PeriodError(f"no such period {label!r}") from None
-    raise PeriodError(f"{label!r} is a wave, not a calendar period")
+    raise PeriodError(f"no such period {label!r}")
 
 
 def parent_period(label: str) -> str | None:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from shared.periods import period_label, period_range
+from shared.periods import PeriodError, period_label, period_range
 from tests.fuzz.conftest import ADMIN, GOOD_ANSWERS
 
 EDGES = [date(1, 1, 1), date(9999, 12, 31), date(9999, 12, 27), date(2026, 12, 31)]
@@ -18,6 +18,13 @@ def test_every_label_parses_back_to_a_range_holding_its_day(day, granularity):
     label = period_label(day, granularity)
     first, last = period_range(label)
     assert first <= day <= last
+
+
+@pytest.mark.parametrize("label", ["wave-3", "wave-", "2026-W99", "2026-13", "2026-Q5", "nope"])
+def test_labels_without_a_calendar_range_raise_a_period_error(label):
+    # A wave label raised IndexError: waves have no calendar range of their own.
+    with pytest.raises(PeriodError):
+        period_range(label)
 
 
 def test_labels_of_early_years_have_four_digits():
