@@ -28,6 +28,7 @@ from shared.periods import period_label, period_range
 from shared.summaries import SummaryLayout
 
 SETTLE = timedelta(minutes=10)
+CALENDAR = ("day", "week", "month", "quarter")
 # Kept groups per process, least recently read dropped first: a year of a 250-team
 # pulse by week and wave is some hundreds of kB with one index's slots.
 MAX_BYTES = 256 * 2**20
@@ -121,13 +122,14 @@ class History:
         """Return (survey definition, groups) as `source.summaries` would, settled ones kept.
 
         `group_by` is a period granularity or `bucket`; `start`/`end` bound the counted days;
-        `past_only` leaves out the periods not over yet (only closed ones are published).
+        `past_only` leaves out the calendar periods not over yet (only closed ones are
+        published; a wave, and so its units, can close on its opening day).
         One summaries call: of the days after the kept ones, or of all when nothing is kept
         or an import or a wave changed them.
         """
         key = (survey_id, group_by, attributes, parts, start, end, past_only)
         survey = source.definition(survey_id)
-        if past_only:
+        if past_only and group_by in CALENDAR:
             over = whole_periods_through(Timeline(survey, now).today - timedelta(days=1),
                                          group_by)
             end = over if end is None else min(end, over)
