@@ -44,12 +44,14 @@ class HideReasons:
                                          answer.status))
             return answer
 
-        def hidden_cells(width, atom_counts, cells, counts, known_rows, *args):
+        def hidden_cells(width, atom_counts, cells, counts, known_rows, targets, threshold,
+                         attributes, also_hidden, *args):
             unknown = int((~decisions._peel(width, known_rows)).sum())
-            self.current.update(atoms=width, unknown=unknown, also=set(args[-1]))
+            self.current.update(atoms=width, unknown=unknown, also=set(also_hidden))
             if unknown > decisions.MAX_UNKNOWN_ATOMS:
                 self.current["path"] = "budget"
-            return originals[1](width, atom_counts, cells, counts, known_rows, *args)
+            return originals[1](width, atom_counts, cells, counts, known_rows, targets,
+                                threshold, attributes, also_hidden, *args)
 
         def suppress(*args, **kwargs):
             try:
@@ -58,9 +60,9 @@ class HideReasons:
                 self.current["path"] = f"undecided ({exc})"
                 raise
 
-        def complete_lines(counts, lines, hidden, threshold):
+        def complete_lines(counts, lines, hidden, *args, **kwargs):
             before = set(hidden)
-            changed = originals[3](counts, lines, hidden, threshold)
+            changed = originals[3](counts, lines, hidden, *args, **kwargs)
             self.current["lines"] |= set(hidden) - before
             return changed
 

@@ -275,3 +275,32 @@ def test_nearly_every_group_large_enough_is_shown():
                  for r in rows]
         large = [r for r, n in zip(rows, sizes) if n >= 2 * THRESHOLD]
         assert large and sum(not r["suppressed"] for r in large) >= 0.85 * len(large), period
+
+
+def _small_week_in_a_month() -> object:
+    """February 2026 is weeks 6 to 9; team A has 2 respondents in week 6, 7 in week 7."""
+    rng = random.Random(8)
+    sizes = {"A": (2, 7, 15, 15), "B": (15, 15, 15, 15), "C": (16, 15, 14, 15),
+             "D": (15, 16, 15, 15)}
+    rows = [response(date(2026, 2, 2) + timedelta(days=7 * week + i % 5), {"department": team},
+                     answers(rng))
+            for team, counts in sizes.items() for week, count in enumerate(counts)
+            for i in range(count)]
+    return analytics(pulse_survey(), rows)
+
+
+def test_a_small_week_has_a_partner_so_that_its_month_and_quarter_show():
+    # Week 6 hides A (2) and a complement. Showing A's month would give week 6 away (the
+    # month less weeks 7-9) unless A's week 7 (7, under twice the threshold) is hidden too,
+    # with a complement: then February and the quarter show every team.
+    context = _small_week_in_a_month()
+    weeks = {(r["period"], r["segment"]["department"]): r["suppressed"] for r in service.scores(
+        context, survey_id=1, metric="index:ai_trust", period="week",
+        segment_by="department")["series"]}
+    assert weeks[("2026-W06", "A")] and weeks[("2026-W07", "A")]
+    assert not weeks[("2026-W08", "A")] and not weeks[("2026-W09", "A")]
+    for period in ("month", "quarter"):
+        rows = service.scores(context, survey_id=1, metric="index:ai_trust", period=period,
+                              segment_by="department")["series"]
+        assert rows and not any(r["suppressed"] for r in rows), period
+    assert Audit(context.source).leaks(context) == []

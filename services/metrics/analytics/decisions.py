@@ -163,7 +163,7 @@ def _peel(width: int, rows: list[list[int]]) -> np.ndarray:
 
 def decide_period(timeline, units: Units, period: str, threshold: int, known: dict,
                   previous: Decision | None = None, also_hidden=frozenset(),
-                  preferred=frozenset()) -> Decision:
+                  preferred=frozenset(), partners=frozenset()) -> Decision:
     """Return the decision of `units.attributes` in one closed period.
 
     `known` maps (attributes, period) to the decisions already made for the coarser
@@ -173,7 +173,9 @@ def decide_period(timeline, units: Units, period: str, threshold: int, known: di
     stay underivable (`shared.anonymity.suppress_over_atoms`). `previous`: the decision
     this one replaces (its shown cells stay shown); `also_hidden`: cells hidden whatever
     their counts; `preferred`: cells to take first as complements (the previous period's
-    hidden ones).
+    hidden ones); `partners`: cells whose hidden part of the month is small so far: each
+    is kept underivable here too when it holds fewer than twice the threshold (a cell of
+    that size costs little; a larger one stays shown, and its month hidden).
     """
     attributes = units.attributes
     system = _System(timeline, units, period)
@@ -200,6 +202,8 @@ def decide_period(timeline, units: Units, period: str, threshold: int, known: di
                            for a in system.groups(attributes, child).get(values, [])]
         if 0 < int(system.counts[hidden_children].sum()) < threshold:
             targets.append(hidden_children)
+    targets.extend(own[v] for v in partners
+                   if v in own and v not in forced and threshold <= counts[v] < 2 * threshold)
     open_cells = {v: own[v] for v in own if v not in forced}
     hidden = _hidden_cells(width, system.counts, open_cells, counts, known_rows, targets,
                            threshold, attributes, set(also_hidden), frozenset(preferred))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -167,6 +168,7 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
     threshold = int(survey[scope.threshold_key])
     live = ctx.store.load(survey["id"], LIVE_SCOPE, levels) if scope.refines is None else {}
     work = {(level, q) for label in todo for q in under[label] for level in levels}
+    months = _Months(timeline, stored)
     made, replacing = [], set()
     started = time.monotonic()
     for key in sorted(work, key=decision_order):
@@ -185,6 +187,7 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
         if key in respondents:
             also = frozenset(v for v, (_, hidden) in respondents[key].cells.items() if hidden)
         preferred = _hidden_before(stored, level, period)
+        partners = months.unpartnered(stored, level, period, threshold)
         if previous is None and key in live:
             # Shown live while the wave was open: kept shown, unless that now gives a
             # small group away (`keeping`).
@@ -193,8 +196,9 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
         else:
             stored[key] = decide_period(timeline, decision_units, period, threshold, known,
                                         previous=previous, also_hidden=also,
-                                        preferred=preferred)
+                                        preferred=preferred, partners=partners)
         made.append(stored[key])
+        months.add(key)
         if previous is not None:
             replacing.add(key)
     if made:
@@ -210,6 +214,48 @@ def _hidden_before(stored: dict, level: tuple, period: str) -> frozenset:
     if not earlier:
         return frozenset()
     return hidden_cells(stored[(level, max(earlier, key=period_sort_key))])
+
+
+class _Months:
+    """The decided periods inside each month, by attribute set and granularity."""
+
+    PARTNERED = ("wave", "day", "week")
+
+    def __init__(self, timeline, stored: dict):
+        self.timeline = timeline
+        self.inside: dict = defaultdict(set)
+        for key in stored:
+            self.add(key)
+
+    def _key(self, level: tuple, period: str) -> tuple:
+        first = self.timeline.range_of(period)[0]
+        return (level, granularity_of(period), period_label(first, "month"))
+
+    def add(self, key: tuple) -> None:
+        """Count a decided (attributes, period) in its month."""
+        level, period = key
+        if granularity_of(period) in self.PARTNERED:
+            self.inside[self._key(level, period)].add(period)
+
+    def unpartnered(self, stored: dict, level: tuple, period: str, threshold: int) -> frozenset:
+        """Return the cells whose hidden cells in the rest of `period`'s month are a small group.
+
+        A month that showed such a cell would give that small group away (the month less
+        the shown periods of it), so the month would stay hidden, and its quarter with it.
+        Hiding the cell in one more period of the month (`decide_period`'s `partners`)
+        keeps the month's hidden part at the threshold or more, so the month can be shown.
+        Only the periods inside months (waves, days, weeks) have partners.
+        """
+        if granularity_of(period) not in self.PARTNERED:
+            return frozenset()
+        hidden: dict = defaultdict(int)
+        for other in self.inside.get(self._key(level, period), ()):
+            if other == period:
+                continue
+            for values, (count, is_hidden) in stored[(level, other)].cells.items():
+                if is_hidden:
+                    hidden[values] += count
+        return frozenset(v for v, count in hidden.items() if 0 < count < threshold)
 
 
 _IN_FLIGHT: set = set()
