@@ -10,7 +10,7 @@ import pytest
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
-from services.metrics.analytics import decisions, service
+from services.metrics.analytics import decisions, publication, service
 from services.metrics.survey_source import SurveySource
 from shared.http import ServiceClient
 from tests.metrics.factories import analytics, answers, pulse_survey, response, weekly_responses
@@ -164,3 +164,19 @@ def test_a_decision_that_cannot_be_settled_shows_only_what_is_already_known(monk
     series = _monthly(_source())
     assert series and all(row["suppressed"] for row in series if
                           row["segment"]["department"] == "Legal")
+
+
+def test_a_query_leaves_an_attribute_set_decided_in_the_background_to_that_thread():
+    source = _source()
+    key = (1, publication.Scope(), ("department",))
+    with publication._IN_FLIGHT_LOCK:
+        publication._IN_FLIGHT.add(key)
+    try:
+        waiting = _weekly(source)
+        assert waiting["series"] and all(r["pending"] and r["suppressed"]
+                                         for r in waiting["series"])
+        assert source.store.attribute_sets(1) == []  # nothing made beside the thread
+    finally:
+        with publication._IN_FLIGHT_LOCK:
+            publication._IN_FLIGHT.discard(key)
+    assert not any(r.get("pending") for r in _weekly(source)["series"])

@@ -160,6 +160,10 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
                 and stored[(attributes, label)].counts() != current[label])]
     if not todo:
         return {key: stored[key] for key in needed}
+    if budget is not None and in_flight(survey["id"], scope, attributes):
+        # This process is making them in the background: a query answers what is decided
+        # (the rest pending) instead of making the same decisions beside it.
+        return {key: stored[key] for key in needed if key in stored}
     respondents = {}
     if scope.refines is not None:
         respondents = ensure_decisions(ctx, survey, scope.refines, attributes, todo)
@@ -261,6 +265,12 @@ class _Months:
 _IN_FLIGHT: set = set()
 _IN_FLIGHT_LOCK = threading.Lock()
 log = logging.getLogger("trustpulse.metrics.decisions")
+
+
+def in_flight(survey_id: int, scope: Scope, attributes: tuple) -> bool:
+    """Return whether a background thread of this process is deciding an attribute set."""
+    with _IN_FLIGHT_LOCK:
+        return (survey_id, scope, attributes) in _IN_FLIGHT
 
 
 def finish_later(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple,
