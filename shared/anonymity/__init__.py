@@ -40,6 +40,12 @@ Line = Sequence[Hashable]
 # suppression cannot be settled within them is hidden whole.
 MILP_NODE_LIMIT = 200
 MAX_ROUNDS = 40
+# And a bound in seconds on one 0/1 programme, as a safety net: HiGHS holds the
+# interpreter while it searches, and a process that stops answering for long is restarted
+# by its server. A search cut by it keeps its best union found (a derivable small union all
+# the same), or leaves the breakdown hidden; the cut depends on the load, which kept
+# decisions make harmless (the first one stored is the one every query reads).
+MILP_TIME_LIMIT = 5.0
 
 
 class SuppressionUndecided(Exception):
@@ -243,7 +249,8 @@ def small_derivable_union(space: RowSpace, atom_counts: np.ndarray,
         constraints.append(LinearConstraint(rows, -1e-7, 1e-7))
     answer = milp(sizes, integrality=np.ones(small.size), bounds=Bounds(0, 1),
                   constraints=constraints,
-                  options={"node_limit": MILP_NODE_LIMIT, "presolve": True})
+                  options={"node_limit": MILP_NODE_LIMIT, "time_limit": MILP_TIME_LIMIT,
+                           "presolve": True})
     if answer.status == 2:  # infeasible: no small union is derivable
         return None
     if answer.x is None:

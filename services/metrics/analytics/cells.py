@@ -9,6 +9,7 @@ already publish, however often it is read while new periods close.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -74,6 +75,11 @@ class Breakdown:
         return sorted({p for p, _ in self.cells if p != ALL_TIME}, key=period_sort_key)
 
 
+def _left(began: float) -> float:
+    """Return what is left of a query's time for deciding, its reads counted."""
+    return DECISION_BUDGET_SECONDS - (time.monotonic() - began)
+
+
 def _scope(count: str | None, threshold_key: str) -> Scope:
     return Scope(count, threshold_key)
 
@@ -86,6 +92,7 @@ def load_breakdown(ctx: Analytics, survey_id: int, *, granularity: str, attribut
     The threshold applies to respondents, or with `count` naming an optional question, to
     those who answered it; `parts` names the slots of the summaries the caller reads.
     """
+    began = time.monotonic()
     scope = _scope(count, threshold_key)
     survey = ctx.source.definition(survey_id)
     timeline = ctx.timeline(survey)
@@ -105,7 +112,7 @@ def load_breakdown(ctx: Analytics, survey_id: int, *, granularity: str, attribut
         if period in current:
             current[period][values] = number
     decisions = ensure_decisions(ctx, survey, scope, attributes, closed, current,
-                                 budget=DECISION_BUDGET_SECONDS)
+                                 budget=_left(began))
     cells, pending = {}, set()
     for (period, values), n, vector in zip(keys, ns, sums):
         if period not in current:
@@ -152,6 +159,7 @@ def _all_time(ctx: Analytics, survey: dict, timeline: Timeline, scope: Scope,
 
     With `start`/`end` (whole weeks), the closed periods inside that span instead.
     """
+    began = time.monotonic()
     survey, groups = ctx.groups(survey["id"], group_by="bucket", attributes=attributes,
                                 start=start, end=end, parts=parts, past_only=True)
     layout = SummaryLayout(survey)
@@ -159,8 +167,7 @@ def _all_time(ctx: Analytics, survey: dict, timeline: Timeline, scope: Scope,
     units = [timeline.unit_of(day, wave) for day, wave in zip(groups.periods, groups.waves)]
     quarters = timeline.labels_holding(units, "quarter")
     tops = closed_tops(timeline, quarters, start, end)
-    decisions = ensure_decisions(ctx, survey, scope, attributes, tops,
-                                 budget=DECISION_BUDGET_SECONDS)
+    decisions = ensure_decisions(ctx, survey, scope, attributes, tops, budget=_left(began))
     top_set = set(tops)
     inside = {unit: _in_tops(timeline, unit, top_set) for unit in set(units)}
     number: dict = {}

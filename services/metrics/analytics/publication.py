@@ -36,9 +36,10 @@ from shared.periods import granularity_of, period_label, period_sort_key
 from shared.summaries import SummaryLayout, question_values
 
 RESPONDENTS_THRESHOLD = "anonymity_threshold"
-# How long a query may spend deciding newly asked periods before it answers with the rest
-# pending (decided meanwhile in the background): well inside the gateway's read timeout.
-DECISION_BUDGET_SECONDS = 1.5
+# How long a query may spend reading and deciding newly asked periods before it answers
+# with the rest pending (decided meanwhile in the background): a first call answers in
+# about this long, well inside the gateway's read timeout.
+DECISION_BUDGET_SECONDS = 2.5
 COMMENT_THRESHOLD = "comment_threshold"
 # Participation's decisions of open waves (`reports.live`): a closing wave's
 # respondents decision starts from what they showed.
@@ -147,6 +148,7 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
     `budget` (seconds), the decisions still to make when it runs out are left to a
     background thread and missing from the answer (their cells answer as pending).
     """
+    started = time.monotonic()
     timeline = ctx.timeline(survey)
     labels = [label for label in labels if timeline.is_closed(label)]
     levels = subsets(attributes)
@@ -174,9 +176,8 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
     work = {(level, q) for label in todo for q in under[label] for level in levels}
     months = _Months(timeline, stored)
     made, replacing = [], set()
-    started = time.monotonic()
     for key in sorted(work, key=decision_order):
-        if budget is not None and made and time.monotonic() - started > budget:
+        if budget is not None and time.monotonic() - started > budget:
             finish_later(ctx, survey, scope, attributes, todo)
             break
         level, period = key
