@@ -49,7 +49,8 @@ MILP_TIME_LIMIT = 5.0
 
 
 class SuppressionUndecided(Exception):
-    """The safe suppression of a breakdown could not be settled within the work bounds."""
+    """The safe suppression of a breakdown could not be settled within the work bounds, or
+    its linear algebra failed (an SVD that does not converge): the caller hides more."""
 
 
 def primary_suppression(counts: Mapping[Hashable, int], threshold: int) -> set:
@@ -282,6 +283,17 @@ def suppress_over_atoms(counts: Mapping[Hashable, int], members: Mapping[Hashabl
     hiding leaves it underivable (`protecting_cells`); once none is derivable, the lines
     are completed; rounds repeat until no target is derivable and every line is complete.
     """
+    try:
+        return _suppress(counts, members, lines, atom_counts, threshold, known=known,
+                         protected=protected, regions=regions, also_hidden=also_hidden,
+                         preferred=preferred)
+    except np.linalg.LinAlgError as error:  # e.g. an SVD that does not converge
+        raise SuppressionUndecided(f"linear algebra failed: {error}") from error
+
+
+def _suppress(counts, members, lines, atom_counts, threshold, *, known, protected, regions,
+              also_hidden, preferred) -> set:
+    """`suppress_over_atoms` itself, its linear algebra's errors left to the caller."""
     lines = [list(line) for line in lines]
     preferred = frozenset(preferred)
     width = len(atom_counts)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 
+import shared.anonymity
 from shared.anonymity import (
     RowSpace,
+    SuppressionUndecided,
     breakdown_lines,
     derivable_targets,
     incidence,
@@ -168,3 +171,17 @@ def test_many_interdependent_small_atoms_still_give_their_smallest_derivable_uni
     counts = np.ones(width, dtype=np.int64)
     union = small_derivable_union(RowSpace.of(shown), counts, 5)
     assert union is not None and len(union) == 2 and union[0] // 2 == union[1] // 2
+
+
+def test_linear_algebra_that_fails_leaves_the_suppression_undecided(monkeypatch):
+    # Seen at organisation scale: "SVD did not converge" in the small-union search was a 500.
+    def no_convergence(*args, **kwargs):
+        raise np.linalg.LinAlgError("SVD did not converge")
+
+    monkeypatch.setattr(shared.anonymity, "null_space", no_convergence)
+    sizes = [30, 30, 30, 30, 2, 18, 30]
+    members = {"W10": [0], "W11": [1], "W12": [2], "W13": [3], "W14": [4, 5], "W15": [6],
+               "2026-03": [0, 1, 2, 3, 4], "2026-04": [5, 6]}
+    counts = {cell: sum(sizes[i] for i in atoms) for cell, atoms in members.items()}
+    with pytest.raises(SuppressionUndecided, match="linear algebra"):
+        suppress_over_atoms(counts, members, [], np.array(sizes), 5)
