@@ -98,3 +98,16 @@ def test_settled_through_ends_on_whole_periods_before_any_open_wave():
     assert settled_through(timeline, "week") == date(2026, 2, 8)
     assert settled_through(timeline, "month") == date(2026, 2, 1)  # February is Feb 2-Mar 1
     assert settled_through(Timeline(pulse_survey(), MONDAY), "week") == date(2026, 3, 1)
+
+
+def test_a_window_starting_after_the_settled_days_is_read_from_its_start():
+    # Every week to March 1 is settled; a window from March 9 holds nothing yet, and a later
+    # read must not fill it with week 10 (March 2-8), which lies between the two.
+    ctx, starts = _context(MONDAY + timedelta(hours=12))
+    _add(ctx, date(2026, 3, 3), 3, imported=False)
+    query = {"group_by": "week", "attributes": ("department",), "parts": ("index:ai_trust",),
+             "start": date(2026, 3, 9)}
+    for _ in range(2):
+        _, groups = ctx.groups(1, **query)
+        assert groups.periods == []
+    assert [s[1] for s in starts if s[0] == "week"] == [date(2026, 3, 9)] * 2

@@ -139,8 +139,9 @@ class History:
         with self._lock:
             kept = self._kept.get(key)
         if kept is not None and kept.through <= through:
+            after = kept.through + timedelta(days=1)
             answer = _summaries(source, survey_id, group_by, attributes, parts,
-                                kept.through + timedelta(days=1), end)
+                                after if start is None else max(start, after), end)
             if answer.imports == kept.imports and _waves(answer.survey) == kept.waves:
                 settled, rest = self._split(answer, attributes, parts, through)
                 kept = _Kept(kept.imports, kept.waves, through, kept.groups + settled)
