@@ -104,7 +104,7 @@ def load_breakdown(ctx: Analytics, survey_id: int, *, granularity: str, attribut
     timeline = ctx.timeline(survey)
     keys = list(zip(groups.periods, groups.values))
     sums = groups.matrix()
-    ns, counted_now = groups.n.tolist(), counted_all(scope, layout, groups, sums).tolist()
+    ns, counted_now = groups.n.tolist(), counted_all(scope, layout, groups).tolist()
     closed = sorted({p for p in set(groups.periods) if timeline.is_closed(p)},
                     key=period_sort_key)
     current: dict = {label: {} for label in closed}
@@ -176,7 +176,7 @@ def _all_time(ctx: Analytics, survey: dict, timeline: Timeline, scope: Scope,
     keep = codes >= 0
     codes = codes[keep]
     n = np.bincount(codes, weights=groups.n[keep], minlength=len(number))
-    counts = np.bincount(codes, weights=counted_all(scope, layout, groups, groups.matrix())[keep],
+    counts = np.bincount(codes, weights=counted_all(scope, layout, groups)[keep],
                          minlength=len(number))
     narrow = np.zeros((len(number), groups.slots.size), dtype=np.int64)
     np.add.at(narrow, codes, groups.vectors[keep])

@@ -71,6 +71,14 @@ class Groups:
         out[:, self.slots] = self.vectors
         return out
 
+    def columns(self, first: int, count: int) -> np.ndarray:
+        """Return the slots `first`..`first + count - 1` of every group (read with its parts)."""
+        wanted = np.arange(first, first + count)
+        index = np.searchsorted(self.slots, wanted)
+        if index.size and (index[-1] >= self.slots.size or (self.slots[index] != wanted).any()):
+            raise ValueError(f"slots {first}..{first + count - 1} were not read")
+        return self.vectors[:, index]
+
     def take(self, mask: np.ndarray) -> Groups:
         """Return the groups where `mask` is true."""
         picked = np.flatnonzero(mask).tolist()

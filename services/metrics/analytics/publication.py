@@ -110,13 +110,12 @@ def counted(scope: Scope, layout: SummaryLayout, n: int, vector) -> int:
     return int(sum(vector[offset:offset + len(options)]))
 
 
-def counted_all(scope: Scope, layout: SummaryLayout, groups: Groups,
-                vectors: np.ndarray) -> np.ndarray:
-    """Return `counted` of every group at once (`vectors`: their whole vectors)."""
+def counted_all(scope: Scope, layout: SummaryLayout, groups: Groups) -> np.ndarray:
+    """Return `counted` of every group at once."""
     if scope.count is None:
         return groups.n
     offset, options = layout.hist_slots[scope.count]
-    return vectors[:, offset:offset + len(options)].sum(axis=1)
+    return groups.columns(offset, len(options)).sum(axis=1)
 
 
 def read_units(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple, timeline,
@@ -129,8 +128,8 @@ def read_units(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple, ti
     layout = SummaryLayout(survey)
     counts: dict = {}
     for day, wave, values, n, count in zip(groups.periods, groups.waves, groups.values,
-                                           groups.n.tolist(), counted_all(
-                                               scope, layout, groups, groups.matrix()).tolist()):
+                                           groups.n.tolist(),
+                                           counted_all(scope, layout, groups).tolist()):
         key = (timeline.unit_of(day, wave), values)
         was_n, was_count = counts.get(key, (0, 0))
         counts[key] = (was_n + n, was_count + count)

@@ -47,7 +47,7 @@ linkage_blp = Blueprint("linkage", __name__, url_prefix="/api/v1",
 require_internal_token(linkage_blp)
 
 
-def _source():
+def current_analytics():
     """Return the analytics context (survey source, kept decisions, clock) of this app."""
     return current_app.extensions["trustpulse_analytics"]
 
@@ -60,7 +60,7 @@ class Scores(MethodView):
     @UNKNOWN_SURVEY
     def get(self, query, survey_id):
         """Metric per period and segment, with 95% intervals; small groups hidden."""
-        return service.scores(_source(), survey_id=survey_id, metric=query["metric"],
+        return service.scores(current_analytics(), survey_id=survey_id, metric=query["metric"],
                               period=query["period"], segment_by=query["segment_by"],
                               start=query["from_"], end=query["to"])
 
@@ -72,7 +72,7 @@ class Compare(MethodView):
     @UNKNOWN_SURVEY
     def get(self, query, survey_id):
         """Test one metric between two selected groups (b - a)."""
-        return service.compare(_source(), survey_id=survey_id, **query)
+        return service.compare(current_analytics(), survey_id=survey_id, **query)
 
 
 @blp.route("/<int:survey_id>/distribution")
@@ -82,7 +82,7 @@ class Distribution(MethodView):
     @UNKNOWN_SURVEY
     def get(self, query, survey_id):
         """Chi-square test of two groups' answers to one question, with Cramér's V."""
-        return service.distribution(_source(), survey_id=survey_id, **query)
+        return service.distribution(current_analytics(), survey_id=survey_id, **query)
 
 
 @blp.route("/<int:survey_id>/changes")
@@ -93,7 +93,7 @@ class Changes(MethodView):
     @UNKNOWN_SURVEY
     def get(self, query, survey_id):
         """Last period against the one before, per segment, Benjamini-Hochberg adjusted."""
-        return service.changes(_source(), survey_id=survey_id, **query)
+        return service.changes(current_analytics(), survey_id=survey_id, **query)
 
 
 @blp.route("/<int:survey_id>/trend")
@@ -103,7 +103,7 @@ class TrendResource(MethodView):
     @UNKNOWN_SURVEY
     def get(self, query, survey_id):
         """Mann-Kendall test and Sen's slope of one group across periods."""
-        return service.trend(_source(), survey_id=survey_id, **query)
+        return service.trend(current_analytics(), survey_id=survey_id, **query)
 
 
 @blp.route("/<int:survey_id>/drivers")
@@ -113,7 +113,7 @@ class DriversResource(MethodView):
     @UNKNOWN_SURVEY
     def get(self, query, survey_id):
         """Questions ranked by Johnson's relative weight on an outcome."""
-        return service.drivers(_source(), survey_id=survey_id, **query)
+        return service.drivers(current_analytics(), survey_id=survey_id, **query)
 
 
 @blp.route("/<int:survey_id>/comments")
@@ -123,7 +123,7 @@ class Comments(MethodView):
     @UNKNOWN_SURVEY
     def get(self, query, survey_id):
         """A large enough group's free-text answers, shuffled."""
-        return service.comments(_source(), survey_id=survey_id, **query)
+        return service.comments(current_analytics(), survey_id=survey_id, **query)
 
 
 @blp.route("/<int:survey_id>/impact")
@@ -133,7 +133,7 @@ class Impact(MethodView):
     @UNKNOWN_SURVEY
     def get(self, query, survey_id):
         """Difference in differences of two groups across a before and an after period."""
-        return impact(_source(), survey_id=survey_id, **query)
+        return impact(current_analytics(), survey_id=survey_id, **query)
 
 
 @linkage_blp.route("/linkage")
@@ -143,5 +143,5 @@ class Linkage(MethodView):
     @error_responses(linkage_blp, {404: "No such survey."})
     def get(self, query):
         """Correlation over shared groups of an employee metric and a customer metric."""
-        return linkage(_source(), employee=query["employee"], customer=query["customer"],
+        return linkage(current_analytics(), employee=query["employee"], customer=query["customer"],
                        by=query["by"], start=query["from_"], end=query["to"])

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.metrics import examples
+from services.metrics.analytics.routes import current_analytics
 from services.metrics.exports import csv_export
 from services.metrics.reports.participation import participation
 from services.metrics.reports.questions import questions
@@ -25,11 +25,6 @@ require_internal_token(blp)
 UNKNOWN_SURVEY = error_responses(blp, {404: "No such survey."})
 
 
-def _analytics():
-    """Return the analytics context (survey source, kept decisions, clock) of this app."""
-    return current_app.extensions["trustpulse_analytics"]
-
-
 @blp.route("/<int:survey_id>/participation")
 class Participation(MethodView):
     @csv_export(blp, "series", "participation")
@@ -38,7 +33,7 @@ class Participation(MethodView):
     @UNKNOWN_SURVEY
     def get(self, query, survey_id):
         """Invited against responded per period (or wave) and segment; open waves live."""
-        return participation(_analytics(), survey_id=survey_id, **query)
+        return participation(current_analytics(), survey_id=survey_id, **query)
 
 
 @blp.route("/<int:survey_id>/questions")
@@ -49,4 +44,4 @@ class Questions(MethodView):
     @UNKNOWN_SURVEY
     def get(self, query, survey_id):
         """Every non-text question of a group: n, mean, distribution, favourable shares."""
-        return questions(_analytics(), survey_id=survey_id, **query)
+        return questions(current_analytics(), survey_id=survey_id, **query)
