@@ -53,6 +53,8 @@ class Summaries(NamedTuple):
     # How many imports the survey had stored before the groups were read (None from a
     # survey service without it): closed periods change only through one.
     imports: int | None = None
+    # With `columns=True`: the groups as parallel lists (`groups` is then empty).
+    columns: dict | None = None
 
 
 class SurveySource:
@@ -87,15 +89,16 @@ class SurveySource:
     def summaries(self, survey_id: int, *, group_by: str, segment_by: tuple = (),
                   filter: str | None = None, start: date | None = None,
                   end: date | None = None, wave: int | None = None,
-                  parts: tuple = ()) -> Summaries:
+                  parts: tuple = (), columns: bool = False) -> Summaries:
         """Return the answer of `/internal/surveys/{id}/summaries`, with its revision.
 
         `parts` (e.g. `index:ai_trust`) asks for only those slots of each vector; the others
         come back as 0. A survey service without `parts` is asked for whole vectors.
+        `columns` asks for the groups as parallel lists (`Summaries.columns`).
         """
         params = {"group_by": group_by, "segment_by": ",".join(segment_by), "filter": filter,
                   "from": start and start.isoformat(), "to": end and end.isoformat(),
-                  "wave": wave}
+                  "wave": wave, "shape": "columns" if columns else None}
         path = f"/internal/surveys/{survey_id}/summaries"
         if parts and self._parts:
             try:
@@ -110,7 +113,7 @@ class SurveySource:
         with self._lock:
             self._definitions[survey_id] = (time.monotonic(), body["survey"])
         return Summaries(body["survey"], body["groups"], body.get("revision"),
-                         body.get("imports"))
+                         body.get("imports"), body.get("columns"))
 
     def comments(self, survey_id: int, *, question: str, atom_min: int,
                  filter: str | None = None, start: date | None = None,

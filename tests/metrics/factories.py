@@ -131,7 +131,8 @@ class MemorySource:
             yield r
 
     def groups(self, survey_id, *, group_by, segment_by=(), filter=None, start=None, end=None,
-               wave=None, parts=()):
+               wave=None, parts=(), columns=False):
+        # `columns` is a shape of the answer only: the groups answered are the same ones.
         self.calls += 1
         self.asked.append((group_by, wave, tuple(parts)))
         # Like the survey service: slots outside the parts asked for come back as 0.

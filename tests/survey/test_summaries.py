@@ -2,13 +2,16 @@
 
 import json
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
+import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.survey.responses import imports
+from services.survey.summaries import repository
 from services.survey.summaries.folding import fold_deltas
 from shared.summaries import SummaryLayout
 from tests.survey.conftest import PULSE_ANSWERS, iso
@@ -270,3 +273,85 @@ def test_atom_min_counts_single_responses_before_they_are_folded(client, engine)
         ["answered", *(f"imported{i}" for i in range(9))])
     fold_deltas(engine)
     assert len(client.ok("GET", query, 200)["comments"]) == 10
+
+
+def test_bucket_columns_hold_the_rows_buckets_and_deltas_give(client, engine):
+    """The columns read (on PostgreSQL by one binary COPY) are the rows `fetch_buckets`
+    reads, deltas not folded yet included, under a window, a wave and a combination filter."""
+    survey = client.survey()
+    wave = client.wave(survey["id"])
+    today = datetime.now(UTC).date()
+    _import(client, survey["id"], [
+        _row((today - timedelta(days=d)).isoformat(), department=dept, location=loc)
+        for d in (0, 1, 3, 9) for dept in ("Support", "Sales") for loc in ("Leeds", "York")])
+    for token in client.invite(wave["id"], [{"department": "Support", "location": "York"}] * 2):
+        assert client.respond(token, PULSE_ANSWERS).status_code == 201
+    layout = SummaryLayout(survey)
+    ranges = [(0, 3), (layout.size - 2, 2)]
+    with engine.connect() as conn:
+        combos = list(repository.fetch_combos(conn, survey_id=survey["id"]))
+        if engine.dialect.name == "postgresql":
+            assert conn.execute(sa.text("SELECT count(*) FROM summary_deltas")).scalar() == 2
+        for query in ({"start": None, "end": None, "wave_id": None, "combo_ids": None},
+                      {"start": today - timedelta(days=3), "end": today, "wave_id": None,
+                       "combo_ids": combos[:2], "waves_inside": [wave["id"]]},
+                      {"start": None, "end": None, "wave_id": wave["id"], "combo_ids": None}):
+            rows = repository.fetch_buckets(conn, survey_id=survey["id"], slot_ranges=ranges,
+                                            **query)
+            columns = repository.fetch_bucket_columns(conn, survey_id=survey["id"],
+                                                      slot_ranges=ranges, **query)
+            days = [(date(1970, 1, 1) + timedelta(days=d)).isoformat()
+                    for d in columns.days.tolist()]
+            read = list(zip(days, columns.waves.tolist(), columns.combos.tolist(),
+                            columns.n.tolist(), *(b.tolist() for b in columns.blocks)))
+            expected = [(str(r[0])[:10], r[1], r[2], r[3],
+                         *(np.frombuffer(bytes(b), dtype="<i8").tolist() for b in r[4:]))
+                        for r in rows]
+            assert rows and sorted(read) == sorted(expected)
+
+
+def test_bucket_columns_refuse_rows_of_another_width(client, engine):
+    """A bucket whose vector is cut short is an error, never read as shifted columns."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL reads buckets by a binary COPY")
+    survey = client.survey()
+    _import(client, survey["id"], [_row("2026-03-02", department="Support")])
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE summary_buckets SET vector = substr(vector, 1, 16) "
+                             "WHERE survey_id = :s"), {"s": survey["id"]})
+    with engine.connect() as conn, pytest.raises(ValueError, match="widths"):
+        repository.fetch_bucket_columns(conn, survey_id=survey["id"], start=None, end=None,
+                                        wave_id=None, combo_ids=None, slot_ranges=[(0, 4)])
+
+
+def test_columns_shape_holds_the_groups_and_only_the_parts_slots(client):
+    survey = client.survey()
+    wave = client.wave(survey["id"])
+    today = datetime.now(UTC).date()
+    _import(client, survey["id"], [
+        _row((today - timedelta(days=d)).isoformat(), department=dept)
+        for d in (0, 2, 8) for dept in ("Support", "Sales", "Support")])
+    (token,) = client.invite(wave["id"], [{"department": "Sales", "location": "York"}])
+    assert client.respond(token, PULSE_ANSWERS).status_code == 201
+    layout = SummaryLayout(survey)
+    part = f"hist:{survey['questions'][0]['key']}"
+    first, count = layout.part_slots(part)
+    base = f"/internal/surveys/{survey['id']}/summaries?segment_by=department,location"
+    for group_by in ("bucket", "week", "wave", "all"):
+        groups = client.ok("GET", f"{base}&group_by={group_by}&parts={part}", 200)["groups"]
+        answer = client.ok("GET", f"{base}&group_by={group_by}&parts={part}&shape=columns", 200)
+        columns = answer["columns"]
+        assert answer["groups"] == [] and columns["slots"] == list(range(first, first + count))
+        assert columns["periods"] == [g["period"] for g in groups]
+        assert columns["waves"] == ([g["wave"] for g in groups] if group_by == "bucket" else None)
+        assert columns["segments"] == [[g["segment"]["department"], g["segment"]["location"]]
+                                       for g in groups]
+        assert columns["n"] == [g["n"] for g in groups]
+        assert sum(columns["n"]) == (1 if group_by == "wave" else 10)
+        assert columns["vectors"] == [g["vector"][first:first + count] for g in groups]
+    whole = client.ok("GET", f"{base}&group_by=all&shape=columns", 200)["columns"]
+    assert whole["slots"] == list(range(layout.size))
+    empty = client.ok("GET", f"{base}&from=1970-01-01&to=1970-01-01&parts={part}&shape=columns",
+                      200)["columns"]
+    assert empty["n"] == [] and empty["slots"] == list(range(first, first + count))
+    assert client.get(f"{base}&shape=rows").status_code == 422

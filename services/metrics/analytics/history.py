@@ -62,6 +62,19 @@ class Groups:
                    np.array([g["n"] for g in groups], dtype=np.int64).reshape(-1),
                    vectors, slots, layout.size)
 
+    @classmethod
+    def of_columns(cls, columns: dict, layout: SummaryLayout, parts: tuple) -> Groups:
+        """Return the groups of a summaries answer of `shape=columns` (vectors of `parts`)."""
+        slots = _slots(layout, parts)
+        if columns["slots"] != slots.tolist():
+            raise ValueError("the answer holds other slots than the parts asked")
+        count = len(columns["n"])
+        waves = columns["waves"] if columns["waves"] is not None else [None] * count
+        return cls(columns["periods"], waves, [tuple(v) for v in columns["segments"]],
+                   np.array(columns["n"], dtype=np.int64).reshape(-1),
+                   np.array(columns["vectors"], dtype=np.int64).reshape(count, slots.size),
+                   slots, layout.size)
+
     def __len__(self) -> int:
         return len(self.periods)
 
@@ -164,7 +177,9 @@ class History:
     @staticmethod
     def _split(answer, attributes: tuple, parts: tuple, through: date) -> tuple[Groups, Groups]:
         """Return the answer's groups of periods ending by `through`, and the others."""
-        groups = Groups.of(answer.groups, attributes, SummaryLayout(answer.survey), parts)
+        layout = SummaryLayout(answer.survey)
+        groups = Groups.of(answer.groups, attributes, layout, parts) if answer.columns is None \
+            else Groups.of_columns(answer.columns, layout, parts)
         openings = {f"wave-{w['id']}": w["opens_at"][:10] for w in answer.survey.get("waves", [])}
         last = through.isoformat()
         ends = {period: _last_day(period, openings) for period in set(groups.periods)}
@@ -200,7 +215,7 @@ def _summaries(source, survey_id, group_by, attributes, parts, start, end):
                                   end=date(1970, 1, 1), parts=parts)
         return answer._replace(groups=[])
     return source.summaries(survey_id, group_by=group_by, segment_by=attributes,
-                            start=start, end=end, parts=parts)
+                            start=start, end=end, parts=parts, columns=True)
 
 
 def _waves(survey: dict) -> tuple:

@@ -122,14 +122,19 @@ def read_units(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple, ti
                labels: list[str]) -> Units:
     """Return the units of the periods `labels` span over `attributes`, with their counts."""
     starts, ends = zip(*(timeline.range_of(label) for label in labels))
+    first, last = min(starts).isoformat(), max(ends).isoformat()
     part = scope.part(survey)
+    # The whole history is asked, whatever the periods: it is kept between queries
+    # (`History`), so the decisions of another period or granularity read no more of it.
     survey, groups = ctx.groups(survey["id"], group_by="bucket", attributes=attributes,
-                                start=min(starts), end=max(ends), parts=(part,))
+                                parts=(part,))
     layout = SummaryLayout(survey)
     counts: dict = {}
     for day, wave, values, n, count in zip(groups.periods, groups.waves, groups.values,
                                            groups.n.tolist(),
                                            counted_all(scope, layout, groups).tolist()):
+        if not first <= day <= last:
+            continue  # a bucket's day is the day it counts on: outside the periods asked
         key = (timeline.unit_of(day, wave), values)
         was_n, was_count = counts.get(key, (0, 0))
         counts[key] = (was_n + n, was_count + count)

@@ -30,8 +30,9 @@ class Summaries(MethodView):
         """Return the survey's definition and its summaries merged by period and segment."""
         # Already JSON-ready: hundreds of groups skip marshmallow's per-field dumping (the
         # schema still documents the answer), and orjson writes them.
-        return Response(orjson.dumps(service.summaries(engine=get_engine(), survey_id=survey_id,
-                                                       **query)), mimetype="application/json")
+        answer = service.summaries(engine=get_engine(), survey_id=survey_id, **query)
+        return Response(orjson.dumps(answer, option=orjson.OPT_SERIALIZE_NUMPY),
+                        mimetype="application/json")
 
 
 @blp.route("/surveys/<int:survey_id>/comments")

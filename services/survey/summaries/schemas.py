@@ -54,6 +54,12 @@ class SummariesQuerySchema(RangeQuerySchema):
     revision = fields.Boolean(load_default=False, metadata={
         "description": "Also count the survey's responses (`revision`): a sum over every "
                        "bucket of the survey, so only when asked."})
+    shape = fields.String(load_default="groups", validate=validate.OneOf(("groups", "columns")),
+                          metadata={"description": (
+                              "`groups` (one object per group) or `columns`: the same groups "
+                              "as parallel lists, vectors holding only the slots of `parts` "
+                              "(tens of thousands of groups read without building an object "
+                              "each).")})
 
     @ma.post_load
     def _split_segments(self, data, **kwargs):
@@ -90,13 +96,31 @@ class SummaryGroupSchema(ma.Schema):
     vector = fields.Raw(metadata={"type": "array", "items": {"type": "integer"}})
 
 
+class SummaryColumnsSchema(ma.Schema):
+    """The groups of `shape=columns`: entry i of each list is group i."""
+
+    periods = fields.List(fields.String(allow_none=True))
+    waves = fields.List(fields.Integer(allow_none=True), metadata={
+        "description": "With group_by=bucket; else null."}, allow_none=True)
+    segments = fields.List(fields.List(fields.String(allow_none=True)), metadata={
+        "description": "Each group's values of segment_by, in its order."})
+    n = fields.List(fields.Integer())
+    slots = fields.List(fields.Integer(), metadata={
+        "description": "The vector slots held, ascending: those of `parts`, or all."})
+    vectors = fields.Raw(metadata={"type": "array", "items": {
+        "type": "array", "items": {"type": "integer"}}})
+
+
 class SummariesSchema(ma.Schema):
     """The survey's definition and its groups' summaries."""
 
     survey = fields.Dict()
     # The parts asked for (slots outside them are 0), or null: whole vectors.
     parts = fields.List(fields.String(), allow_none=True)
-    groups = fields.List(fields.Nested(SummaryGroupSchema))
+    groups = fields.List(fields.Nested(SummaryGroupSchema), metadata={
+        "description": "With shape=groups; with shape=columns, empty."})
+    columns = fields.Nested(SummaryColumnsSchema, allow_none=True, metadata={
+        "description": "With shape=columns; else null."})
     revision = fields.Integer(allow_none=True, metadata={"description": (
         "With revision=true (else null): the survey's response count (all days, waves and segments, whatever the query), "
         "counted after the groups were read. Responses are only ever added: a read made "

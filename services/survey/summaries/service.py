@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import random
 from collections import defaultdict
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 
 import numpy as np
 import orjson
@@ -22,7 +23,7 @@ from services.survey.summaries import repository
 from services.survey.waves.service import survey_waves
 from shared.errors import ValidationError
 from shared.periods import period_label, period_range, wave_label
-from shared.summaries import VECTOR_DTYPE, vectors_from_bytes
+from shared.summaries import VECTOR_DTYPE
 
 _rng = random.SystemRandom()
 
@@ -76,7 +77,7 @@ def counted_on_wave_days(rows: list, days: dict[int, str]) -> list[tuple]:
 def summaries(*, engine: Engine, survey_id: int, from_: date | None, to: date | None,
               group_by: str, segment_by: list[str], filter: dict[str, str],
               wave: int | None, parts: list[str] | None = None,
-              revision: bool = False) -> dict:
+              revision: bool = False, shape: str = "groups") -> dict:
     """Return the survey and its bucket summaries merged per (period, segment) group.
 
     A response through a wave's invitation counts on the wave's opening day, in the
@@ -87,7 +88,9 @@ def summaries(*, engine: Engine, survey_id: int, from_: date | None, to: date | 
     groups were read: responses are only added, so a later read answering the same
     revision held exactly the responses it counts. `imports` is how many imports the survey had stored before
     the groups were read: only an import adds responses to a closed period, so groups of
-    closed periods read under the same count are still the survey's.
+    closed periods read under the same count are still the survey's. `shape="columns"`
+    answers the same groups as parallel lists (`columns`), vectors holding only the
+    slots of `parts`.
     """
     survey = get_survey(engine=engine, survey_id=survey_id)
     _check_attributes(survey, "segment_by", segment_by)
@@ -99,35 +102,56 @@ def summaries(*, engine: Engine, survey_id: int, from_: date | None, to: date | 
         imports = repository.count_imports(conn, survey_id=survey_id)
         combos = {cid: orjson.loads(text) for cid, text in
                   repository.fetch_combos(conn, survey_id=survey_id).items()}
-        rows = repository.fetch_buckets(conn, survey_id=survey_id, start=from_, end=to,
-                                        wave_id=wave, combo_ids=_matching_combos(combos, filter),
-                                        slot_ranges=ranges, waves_inside=_inside(days, from_, to))
+        columns = repository.fetch_bucket_columns(
+            conn, survey_id=survey_id, start=from_, end=to, wave_id=wave,
+            combo_ids=_matching_combos(combos, filter),
+            slot_ranges=ranges or [(0, layout.size)], waves_inside=_inside(days, from_, to))
         # Counted after the rows (or from them, when they are all of the survey's), so it
         # includes every response they hold.
         if not revision:
             revision = None
         elif from_ is None and to is None and wave is None and not filter:
-            revision = int(sum(row[3] for row in rows))
+            revision = int(columns.n.sum())
         else:
             revision = repository.count_responses(conn, survey_id=survey_id)
-    rows = counted_on_wave_days(rows, days)
+    columns = _on_wave_days(columns, days)
     if group_by == "wave":
-        rows = [row for row in rows if row[1]]
-    groups, keys = _group_rows(rows, group_by, combos, segment_by)
-    counts = np.bincount(groups, weights=[row[3] for row in rows], minlength=len(keys))
+        columns = columns.take(columns.waves != 0)
+    groups, keys = _group_columns(columns, group_by, combos, segment_by)
+    counts = np.bincount(groups, weights=columns.n, minlength=len(keys))
     merged = np.zeros((len(keys), layout.size), dtype=VECTOR_DTYPE)
-    for column, (first, count) in enumerate(ranges or [(0, layout.size)], start=4):
-        matrix = vectors_from_bytes([row[column] for row in rows], count)
-        merged[:, first:first + count] = _grouped_sum(matrix, groups, len(keys))
-    out = [{"period": period, "segment": dict(zip(segment_by, segment)), "n": int(counts[g]),
-            "vector": merged[g].tolist()} for g, (period, segment) in enumerate(keys)]
-    if group_by == "bucket":
-        for item in out:
-            item["period"], item["wave"] = item["period"]
-    out.sort(key=lambda item: (item["period"] or "", item.get("wave") or 0,
-                               orjson.dumps(item["segment"], option=orjson.OPT_SORT_KEYS)))
-    return {"survey": survey_document(engine=engine, survey=survey), "parts": parts,
-            "groups": out, "revision": revision, "imports": imports}
+    for block, (first, count) in zip(columns.blocks, ranges or [(0, layout.size)]):
+        merged[:, first:first + count] = _grouped_sum(block, groups, len(keys))
+    document = {"survey": survey_document(engine=engine, survey=survey), "parts": parts,
+                "revision": revision, "imports": imports}
+    order = sorted(range(len(keys)), key=lambda g: _group_order(keys[g], group_by, segment_by))
+    if shape == "columns":
+        slots = np.unique(np.concatenate([np.arange(first, first + count)
+                                          for first, count in ranges or [(0, layout.size)]]))
+        periods = [keys[g][0] for g in order]
+        return {**document, "groups": [], "columns": {
+            "periods": [p[0] for p in periods] if group_by == "bucket" else periods,
+            "waves": [p[1] for p in periods] if group_by == "bucket" else None,
+            "segments": [list(keys[g][1]) for g in order],
+            "n": counts[order].astype(np.int64), "slots": slots,
+            "vectors": merged[np.ix_(np.asarray(order, dtype=np.int64), slots)]}}
+    out = []
+    for g in order:
+        period, segment = keys[g]
+        item = {"period": period, "segment": dict(zip(segment_by, segment)), "n": int(counts[g]),
+                "vector": merged[g].tolist()}
+        if group_by == "bucket":
+            item["period"], item["wave"] = period
+        out.append(item)
+    return {**document, "groups": out, "columns": None}
+
+
+def _group_order(key: tuple, group_by: str, segment_by: list[str]) -> tuple:
+    """Return the order of a group in the answer: period, wave, then segment."""
+    period, segment = key
+    day, wave = period if group_by == "bucket" else (period, None)
+    return (day or "", wave or 0,
+            orjson.dumps(dict(zip(segment_by, segment)), option=orjson.OPT_SORT_KEYS))
 
 
 def _slot_ranges(layout, parts: list[str]) -> list[tuple[int, int]]:
@@ -152,37 +176,61 @@ def _slot_ranges(layout, parts: list[str]) -> list[tuple[int, int]]:
     return ranges
 
 
-def _group_rows(rows: list[tuple], group_by: str, combos: dict[int, dict],
-                segment_by: list[str]) -> tuple[np.ndarray, list[tuple]]:
+_EPOCH = date(1970, 1, 1)
+
+
+def _on_wave_days(columns: repository.BucketColumns,
+                  days: dict[int, str]) -> repository.BucketColumns:
+    """Return the columns with a wave's rows (wave 0: none) moved to the wave's opening day."""
+    moved = columns.days.copy()
+    for wave in np.unique(columns.waves).tolist():
+        if wave and wave in days:
+            moved[columns.waves == wave] = (date.fromisoformat(days[wave]) - _EPOCH).days
+    return replace(columns, days=moved)
+
+
+def _group_columns(columns: repository.BucketColumns, group_by: str, combos: dict[int, dict],
+                   segment_by: list[str]) -> tuple[np.ndarray, list[tuple]]:
     """Return each row's group number and the (period, segment values) of every group."""
+    if not len(columns):
+        return np.zeros(0, dtype=np.int64), []
     segments = {cid: tuple(seg.get(attr) for attr in segment_by) for cid, seg in combos.items()}
-    if group_by == "all":
-        periods = {None: None}
-        period_keys = [None] * len(rows)
-    elif group_by == "wave":
-        period_keys = [row[1] for row in rows]
-        periods = {w: wave_label(w) for w in set(period_keys)}
-    elif group_by == "bucket":
-        period_keys = [(row[0][:10], row[1]) for row in rows]
-        periods = {key: key for key in set(period_keys)}
-    else:
-        # Each distinct day is labelled once; rows only look their day up.
-        period_keys = [row[0] for row in rows]
-        periods = {day: period_label(date.fromisoformat(day[:10]), group_by)
-                   for day in set(period_keys)}
-    labels = sorted(set(periods.values()), key=repr)
-    label_number = {label: i for i, label in enumerate(labels)}
-    period_number = {key: label_number[label] for key, label in periods.items()}
     segment_list = sorted(set(segments.values()), key=repr)
     segment_number = {segment: i for i, segment in enumerate(segment_list)}
-    combo_number = {cid: segment_number[segment] for cid, segment in segments.items()}
+    ids = np.array(sorted(combos), dtype=np.int64)
+    combo_number = np.array([segment_number[segments[c]] for c in ids.tolist()], dtype=np.int64)
+    segment_codes = combo_number[np.searchsorted(ids, columns.combos)]
+    if group_by == "all":
+        keys, period_codes = np.zeros(1, dtype=np.int64), np.zeros(len(columns), dtype=np.int64)
+    elif group_by == "wave":
+        keys, period_codes = np.unique(columns.waves, return_inverse=True)
+    elif group_by == "bucket":
+        keys, period_codes = np.unique(np.stack([columns.days, columns.waves], axis=1), axis=0,
+                                       return_inverse=True)
+    else:
+        keys, period_codes = np.unique(columns.days, return_inverse=True)
+    labels = [_period_of(key, group_by) for key in keys.tolist()]
+    # Periods that share a label (the days of one week) are one period.
+    label_list = sorted(set(labels), key=repr)
+    label_number = {label: i for i, label in enumerate(label_list)}
+    label_codes = np.array([label_number[label] for label in labels], dtype=np.int64)
     width = max(len(segment_list), 1)
-    code = np.fromiter((period_number[p] * width + combo_number[row[2]]
-                        for p, row in zip(period_keys, rows)), dtype=np.int64, count=len(rows))
+    code = label_codes[period_codes.reshape(-1)] * width + segment_codes
     # Only (period, segment) pairs that hold rows are groups: number them densely.
     used, groups = np.unique(code, return_inverse=True)
-    keys = [(labels[c // width], segment_list[c % width]) for c in used.tolist()]
-    return groups.reshape(-1), keys
+    out = [(label_list[c // width], segment_list[c % width]) for c in used.tolist()]
+    return groups.reshape(-1), out
+
+
+def _period_of(key, group_by: str):
+    """Return the label of a period key: a wave id, (day, wave) of a bucket, or a day."""
+    if group_by == "all":
+        return None
+    if group_by == "wave":
+        return wave_label(key)
+    if group_by == "bucket":
+        return ((_EPOCH + timedelta(days=key[0])).isoformat(), key[1])
+    return period_label(_EPOCH + timedelta(days=key), group_by)
 
 
 def _grouped_sum(matrix: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
