@@ -5,7 +5,9 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable
 
+import orjson
 from flask import Flask, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from sqlalchemy.engine import Engine
@@ -23,6 +25,26 @@ from shared.settings import Settings
 MAX_BODY_BYTES = 1024 * 1024
 # Ids are BIGINT: a larger one names nothing, and the databases refuse to bind it.
 MAX_ID = 2**63 - 1
+
+
+class OrjsonProvider(DefaultJSONProvider):
+    """Flask's JSON, written by orjson: an answer of a year of cells is megabytes of JSON,
+    several times faster to write. Dates, dataclasses and whatever else orjson does not
+    write itself go through Flask's own conversions, so answers read the same."""
+
+    def dumps(self, obj, **kwargs) -> str:
+        """Return `obj` as JSON text (Flask's encoder for what orjson refuses)."""
+        # Compact (no arguments, or Flask's compact separators) is orjson's only layout.
+        if kwargs and kwargs != {"separators": (",", ":")}:
+            return super().dumps(obj, **kwargs)
+        try:
+            return orjson.dumps(obj, default=self.default, option=_ORJSON_OPTIONS).decode()
+        except TypeError:  # e.g. an integer beyond 64 bits: the standard encoder writes it
+            return super().dumps(obj, **kwargs)
+
+
+_ORJSON_OPTIONS = (orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+                   | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS)
 
 
 class IdConverter(IntegerConverter):
@@ -62,6 +84,7 @@ def build_app(import_name: str, service: str, settings: Settings, *,
     `/metrics` answers internal callers, or those `metrics_allowed` admits instead.
     """
     app = Flask(import_name)
+    app.json = OrjsonProvider(app)
     app.url_map.converters["int"] = IdConverter
     app.config.update(
         TRUSTPULSE_SETTINGS=settings,

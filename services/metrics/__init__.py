@@ -34,15 +34,18 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fla
 
 def register_extensions(app: Flask, settings: Settings) -> None:
     """Create the one pooled client to the survey service, the source reading through it and
-    the analytics context (that source, the kept anonymity decisions, the clock)."""
+    the analytics context (that source, the kept anonymity decisions and summaries, the
+    clock)."""
     from services.metrics.analytics.decisions import DecisionStore
+    from services.metrics.analytics.history import History, SharedGroups
     from services.metrics.analytics.publication import Analytics
     from services.metrics.survey_source import SurveySource, make_survey_client
 
     source = SurveySource(make_survey_client(settings))
+    engine = app.extensions["trustpulse_engine"]
     app.extensions["trustpulse_survey_source"] = source
     app.extensions["trustpulse_analytics"] = Analytics(
-        source, DecisionStore(app.extensions["trustpulse_engine"]))
+        source, DecisionStore(engine), history=History(shared=SharedGroups(engine)))
 
 
 def register_blueprints(api) -> None:

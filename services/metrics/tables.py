@@ -81,3 +81,19 @@ anonymity_decisions = sa.Table(
     sa.UniqueConstraint("survey_id", "scope", "attributes", "period",
                         name="uq_anonymity_decisions_cell_set"),
 )
+
+# The groups of settled closed periods a summaries query read (`analytics.history`), shared
+# by the service's processes: a process that has not read them yet reads this row and asks
+# the survey service only for the days after `through`. Valid while the survey's import
+# count and waves are as recorded.
+kept_groups = sa.Table(
+    "kept_groups",
+    metadata,
+    sa.Column("survey_id", sa.Integer, primary_key=True),
+    sa.Column("query", sa.String(500), primary_key=True),  # JSON of the summaries query
+    sa.Column("imports", sa.Integer, nullable=False),
+    sa.Column("waves", sa.Text, nullable=False),  # JSON [[id, opens_at, closes_at], ...]
+    sa.Column("through", sa.Date, nullable=False),
+    sa.Column("groups", sa.LargeBinary, nullable=False),  # zlib of the groups' JSON
+    sa.Column("kept_at", sa.DateTime, nullable=False),
+)

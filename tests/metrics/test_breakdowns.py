@@ -60,8 +60,9 @@ def test_an_import_into_a_closed_period_decides_it_again_and_keeps_what_it_showe
                                          answers(random.Random(2))))
     source.asked.clear()
     again = {(r["period"], r["segment"]["department"]): r for r in _weekly(source)["series"]}
-    # The kept weeks' check finds a new import: every week is read again, and decided.
-    assert [a[0] for a in source.asked] == ["all", "week", "bucket"]
+    # The kept weeks' check (an empty window) finds a new import: every week is read again,
+    # and decided; so does the kept buckets' check (the days since the last settled week).
+    assert [a[0] for a in source.asked] == ["all", "week", "bucket", "bucket"]
     assert again[("2026-W03", "Legal")]["n"] == 11
     for key, row in first.items():
         if not row["suppressed"]:

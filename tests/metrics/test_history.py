@@ -6,7 +6,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 from services.metrics.analytics import service
-from services.metrics.analytics.history import settled_through
+from services.metrics.analytics.history import History, SharedGroups, settled_through
 from services.metrics.analytics.timeline import Timeline
 from tests.metrics.factories import analytics, answers, pulse_survey, response, weekly_responses
 
@@ -111,3 +111,51 @@ def test_a_window_starting_after_the_settled_days_is_read_from_its_start():
         _, groups = ctx.groups(1, **query)
         assert groups.periods == []
     assert [s[1] for s in starts if s[0] == "week"] == [date(2026, 3, 9)] * 2
+
+
+def test_another_process_reads_the_kept_groups_from_the_database_and_only_the_days_after():
+    ctx, starts = _context(MONDAY + timedelta(hours=12))
+    shared = SharedGroups(ctx.store.engine)
+    ctx.history = History(shared=shared)
+    first = _weekly(ctx)
+    assert ("week", None, date(2026, 3, 1)) in starts
+    # A second process: its own memory, the same database.
+    ctx.history = History(shared=shared)
+    starts.clear()
+    assert _weekly(ctx) == first
+    assert all(start is not None for _, start, _ in starts)  # no whole read again
+    # An import makes every process read the weeks again, and store them anew.
+    _add(ctx, date(2026, 1, 13), 4, imported=True)
+    ctx.history = History(shared=shared)
+    starts.clear()
+    assert _weekly(ctx)[("2026-W03", "Support")] == 16
+    assert ("week", None, date(2026, 3, 1)) in starts
+    ctx.history = History(shared=shared)
+    starts.clear()
+    assert _weekly(ctx)[("2026-W03", "Support")] == 16
+    assert all(start is not None for _, start, _ in starts)
+
+
+def test_spans_a_reader_chooses_are_kept_per_process_only():
+    ctx, starts = _context(MONDAY + timedelta(hours=12))
+    shared = SharedGroups(ctx.store.engine)
+    query = {"group_by": "week", "attributes": ("department",), "parts": ("index:ai_trust",),
+             "start": date(2026, 1, 12)}
+    History(shared=shared).read(ctx.source, 1, ctx.clock(), **query)
+    starts.clear()
+    History(shared=shared).read(ctx.source, 1, ctx.clock(), **query)
+    assert ("week", date(2026, 1, 12), None) in starts
+
+
+def test_kept_groups_are_frozen_out_of_the_collectors_full_passes(monkeypatch):
+    import gc
+
+    from shared import memory
+
+    monkeypatch.setattr(memory, "FREEZE_AFTER", 10)
+    ctx, _ = _context(MONDAY + timedelta(hours=12))
+    gc.unfreeze()
+    _weekly(ctx)
+    kept = next(iter(ctx.history._kept.values())).groups
+    assert gc.get_freeze_count() > 0
+    assert not any(obj is kept.periods for obj in gc.get_objects())  # frozen: not tracked

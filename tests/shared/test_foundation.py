@@ -57,3 +57,31 @@ def test_readiness_check_names_an_unreachable_database():
 
     engine = make_engine("postgresql+psycopg2://postgres@127.0.0.1:1/none")
     assert database_check(engine)() == (False, "OperationalError")
+
+
+def test_answers_are_written_by_orjson_as_flask_would_write_them():
+    """Dates as Flask writes them (HTTP dates), dataclasses as objects, non-ASCII text as
+    itself, compact; an integer beyond 64 bits makes the standard encoder write the answer."""
+    import dataclasses
+    from datetime import date
+
+    from flask import jsonify
+
+    from shared.app import OrjsonProvider, build_app
+    from shared.settings import Settings
+
+    app, _ = build_app(__name__, "test", Settings())
+    assert isinstance(app.json, OrjsonProvider)
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    with app.app_context():
+        fast = jsonify(day=date(2026, 12, 1), point=Point(3), text="Zoë", keys={1: 2},
+                       n=[1, 2.5, None])
+        big = jsonify(big=2**70, text="Zoë")
+    assert fast.get_data(as_text=True) == (
+        '{"day":"Tue, 01 Dec 2026 00:00:00 GMT","point":{"x":3},"text":"Zoë","keys":{"1":2},'
+        '"n":[1,2.5,null]}\n')
+    assert big.get_data(as_text=True) == '{"big":1180591620717411303424,"text":"Zo\\u00eb"}\n'

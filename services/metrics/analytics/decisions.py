@@ -16,17 +16,20 @@ threshold (likewise).
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import combinations
 
 import numpy as np
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from services.metrics.tables import anonymity_decisions
 from shared.anonymity import SuppressionUndecided, suppress_over_atoms
+from shared.memory import keep_long_lived
 from shared.periods import granularity_of
 
 # Above this many unknown units (after those the known cells pin are set aside), a
@@ -34,6 +37,8 @@ from shared.periods import granularity_of
 # sparse tables have few cells that could be shown anyway.
 MAX_UNKNOWN_ATOMS = 2500
 ORDER = {"wave": 0, "day": 0, "week": 1, "month": 2, "quarter": 3}
+# Decisions kept in memory per process, in cells (a cell is some hundred bytes there).
+MAX_KEPT_CELLS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -253,26 +258,80 @@ def _segment_lines(cells: list[tuple], width: int) -> list[list[tuple]]:
 
 
 class DecisionStore:
-    """Decisions kept in the metrics database."""
+    """Decisions kept in the metrics database, and the ones read so far kept in memory.
 
-    def __init__(self, engine: Engine):
+    A decision is stored once and replaced only when an import re-decides it, with a new
+    `decided_at`: a query reads the keys and `decided_at` of the decisions it needs (a few
+    bytes each) and the cells only of those it has not read before at that `decided_at`.
+    """
+
+    def __init__(self, engine: Engine, max_cells: int = MAX_KEPT_CELLS):
         self.engine = engine
+        self.max_cells = max_cells
+        self._kept: OrderedDict = OrderedDict()  # (survey, scope, attributes) -> {period: ...}
+        self._cells = 0
+        self._lock = threading.Lock()
 
     def load(self, survey_id: int, scope: str, levels: list[tuple]) -> dict:
         """Return the stored decisions of some attribute sets: (attributes, period) -> Decision."""
         names = {",".join(level): level for level in levels}
         table = anonymity_decisions
+        where = (table.c.survey_id == survey_id, table.c.scope == scope,
+                 table.c.attributes.in_(list(names)))
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(table.c.attributes, table.c.period, table.c.threshold,
-                                          table.c.cells).where(
-                table.c.survey_id == survey_id, table.c.scope == scope,
-                table.c.attributes.in_(list(names)))).all()
-        out = {}
-        for attributes, period, threshold, cells in rows:
+            stamps = conn.execute(sa.select(table.c.attributes, table.c.period,
+                                            table.c.decided_at).where(*where)).all()
+            with self._lock:
+                kept = {name: dict(self._kept.get((survey_id, scope, name), {}))
+                        for name in names}
+            out, missing = {}, set()
+            for attributes, period, decided_at in stamps:
+                known = kept[attributes].get(period)
+                if known is not None and known[0] == decided_at:
+                    out[(names[attributes], period)] = known[1]
+                else:
+                    missing.add((attributes, period))
+            if missing:
+                rows = conn.execute(sa.select(
+                    table.c.attributes, table.c.period, table.c.threshold, table.c.cells,
+                    table.c.decided_at).where(
+                    *where, table.c.attributes.in_(sorted({a for a, _ in missing})),
+                    table.c.period.in_(sorted({p for _, p in missing})))).all()
+        if not missing:
+            with self._lock:
+                for name in names:
+                    if (survey_id, scope, name) in self._kept:
+                        self._kept.move_to_end((survey_id, scope, name))
+            return out
+        read: dict = {}
+        for attributes, period, threshold, cells, decided_at in rows:
+            if (attributes, period) not in missing:
+                continue
             level = names[attributes]
-            out[(level, period)] = Decision(level, period, threshold, {
-                tuple(values): (count, bool(hidden)) for values, count, hidden in json.loads(cells)})
+            decision = Decision(level, period, threshold, {
+                tuple(values): (count, bool(hidden))
+                for values, count, hidden in orjson.loads(cells)})
+            out[(level, period)] = decision
+            read.setdefault(attributes, {})[period] = (decided_at, decision)
+        self._keep(survey_id, scope, read)
         return out
+
+    def _keep(self, survey_id: int, scope: str, read: dict) -> None:
+        """Keep decisions read, least recently read attribute sets dropped past `max_cells`."""
+        with self._lock:
+            for attributes, periods in read.items():
+                key = (survey_id, scope, attributes)
+                kept = self._kept.pop(key, {})
+                for period, entry in periods.items():
+                    old = kept.get(period)
+                    self._cells += len(entry[1].cells) - (len(old[1].cells) if old else 0)
+                    kept[period] = entry
+                self._kept[key] = kept
+            while self._cells > self.max_cells and len(self._kept) > 1:
+                _, dropped = self._kept.popitem(last=False)
+                self._cells -= sum(len(d.cells) for _, d in dropped.values())
+        keep_long_lived(sum(len(d.cells) for periods in read.values()
+                            for _, d in periods.values()))
 
     def save(self, survey_id: int, scope: str, decisions: list[Decision],
              replacing: set) -> dict:

@@ -15,19 +15,27 @@ closed since are read afresh on every query until they settle.
 
 from __future__ import annotations
 
+import logging
 import threading
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
 from services.metrics.analytics.groups import group_values, group_vectors
 from services.metrics.analytics.timeline import Timeline
+from services.metrics.tables import kept_groups
+from shared.memory import keep_long_lived
 from shared.periods import period_label, period_range
 from shared.summaries import SummaryLayout
 
 SETTLE = timedelta(minutes=10)
+log = logging.getLogger("trustpulse.metrics.history")
 CALENDAR = ("day", "week", "month", "quarter")
 # Kept groups per process, least recently read dropped first: a year of a 250-team
 # pulse by week and wave is some hundreds of kB with one index's slots.
@@ -128,11 +136,81 @@ class _Kept:
     groups: Groups
 
 
-class History:
-    """The settled groups of the summaries asked so far, per (survey, query)."""
+class SharedGroups:
+    """Kept groups in the metrics database, shared by the service's processes (`kept_groups`).
 
-    def __init__(self, max_bytes: int = MAX_BYTES):
+    Only whole-history queries (no `start`/`end`) are shared: they are the few every
+    breakdown and decision asks, while spans a reader chooses are many and kept per process
+    only. Failing to read or write a row costs a survey read, never an answer.
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def load(self, survey_id: int, query: str) -> _Kept | None:
+        """Return the kept groups of a query, or None."""
+        table = kept_groups
+        try:
+            with self.engine.connect() as conn:
+                row = conn.execute(sa.select(table.c.imports, table.c.waves, table.c.through,
+                                             table.c.groups).where(
+                    table.c.survey_id == survey_id, table.c.query == query)).first()
+        except sa.exc.SQLAlchemyError:
+            log.warning("kept groups of survey %s not read", survey_id, exc_info=True)
+            return None
+        if row is None:
+            return None
+        waves = tuple(tuple(w) for w in orjson.loads(row.waves))
+        return _Kept(row.imports, waves, row.through, _unpacked(row.groups))
+
+    def save(self, survey_id: int, query: str, kept: _Kept) -> None:
+        """Store (or replace) the kept groups of a query."""
+        table = kept_groups
+        row = {"survey_id": survey_id, "query": query, "imports": kept.imports,
+               "waves": orjson.dumps(kept.waves).decode(), "through": kept.through,
+               "groups": _packed(kept.groups),
+               "kept_at": datetime.now(UTC).replace(tzinfo=None)}
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(sa.delete(table).where(table.c.survey_id == survey_id,
+                                                    table.c.query == query))
+                conn.execute(sa.insert(table), [row])
+        except sa.exc.SQLAlchemyError:  # another process stored the same groups meanwhile
+            log.debug("kept groups of survey %s not stored", survey_id, exc_info=True)
+
+
+def _packed(groups: Groups) -> bytes:
+    return zlib.compress(orjson.dumps({
+        "periods": groups.periods, "waves": groups.waves, "values": groups.values,
+        "n": groups.n, "vectors": groups.vectors, "slots": groups.slots, "width": groups.width},
+        option=orjson.OPT_SERIALIZE_NUMPY), 1)
+
+
+def _unpacked(data: bytes) -> Groups:
+    document = orjson.loads(zlib.decompress(data))
+    slots = np.array(document["slots"], dtype=np.int64)
+    count = len(document["n"])
+    return Groups(document["periods"], document["waves"],
+                  [tuple(v) for v in document["values"]],
+                  np.array(document["n"], dtype=np.int64).reshape(-1),
+                  np.array(document["vectors"], dtype=np.int64).reshape(count, slots.size),
+                  slots, document["width"])
+
+
+def _query_text(group_by: str, attributes: tuple, parts: tuple, past_only: bool) -> str:
+    return orjson.dumps([group_by, list(attributes), list(parts), past_only]).decode()
+
+
+class History:
+    """The settled groups of the summaries asked so far, per (survey, query).
+
+    With `shared` (`SharedGroups`), a whole-history query's groups are also kept in the
+    database, so that each process does not read them from the survey service once more.
+    """
+
+    def __init__(self, max_bytes: int = MAX_BYTES, shared: SharedGroups | None = None):
         self.max_bytes = max_bytes
+        self.shared = shared
         self._kept: OrderedDict = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -149,29 +227,44 @@ class History:
         or an import or a wave changed them.
         """
         key = (survey_id, group_by, attributes, parts, start, end, past_only)
+        query = _query_text(group_by, attributes, parts, past_only)
+        shared = self.shared if start is None and end is None and len(query) <= 500 else None
         survey = source.definition(survey_id)
         if past_only and group_by in CALENDAR:
             over = whole_periods_through(Timeline(survey, now).today - timedelta(days=1),
                                          group_by)
             end = over if end is None else min(end, over)
-        through = settled_through(Timeline(survey, now - SETTLE), group_by)
+        # Buckets are the units decisions are made from, a week's when it closes: they
+        # settle with whole weeks, so a response still committing as its week closed is
+        # read by the decisions made afresh once it shows.
+        through = settled_through(Timeline(survey, now - SETTLE),
+                                  "week" if group_by == "bucket" else group_by)
         if end is not None:
             through = min(through, end)
         with self._lock:
             kept = self._kept.get(key)
+        loaded = kept is None and shared is not None
+        if loaded:
+            kept = shared.load(survey_id, query)
         if kept is not None and kept.through <= through:
             after = kept.through + timedelta(days=1)
             answer = _summaries(source, survey_id, group_by, attributes, parts,
                                 after if start is None else max(start, after), end)
             if answer.imports == kept.imports and _waves(answer.survey) == kept.waves:
                 settled, rest = self._split(answer, attributes, parts, through)
+                later = kept.through != through
                 kept = _Kept(kept.imports, kept.waves, through, kept.groups + settled)
-                self._keep(key, kept)
+                self._keep(key, kept, None if loaded else len(settled))
+                if shared is not None and later:
+                    shared.save(survey_id, query, kept)
                 return answer.survey, kept.groups + rest
         answer = _summaries(source, survey_id, group_by, attributes, parts, start, end)
         settled, rest = self._split(answer, attributes, parts, through)
         if answer.imports is not None:  # a survey service that counts its imports
-            self._keep(key, _Kept(answer.imports, _waves(answer.survey), through, settled))
+            kept = _Kept(answer.imports, _waves(answer.survey), through, settled)
+            self._keep(key, kept)
+            if shared is not None:
+                shared.save(survey_id, query, kept)
         return answer.survey, settled + rest
 
     @staticmethod
@@ -186,7 +279,9 @@ class History:
         settled = np.array([ends[period] <= last for period in groups.periods], dtype=bool)
         return groups.take(settled), groups.take(~settled)
 
-    def _keep(self, key: tuple, kept: _Kept) -> None:
+    def _keep(self, key: tuple, kept: _Kept, grown: int | None = None) -> None:
+        """Keep a query's groups (`grown`: how many of them this process did not keep;
+        None: all)."""
         with self._lock:
             old = self._kept.pop(key, None)
             if old is not None:
@@ -196,6 +291,7 @@ class History:
             while self._bytes > self.max_bytes and len(self._kept) > 1:
                 _, dropped = self._kept.popitem(last=False)
                 self._bytes -= dropped.groups.nbytes
+        keep_long_lived(len(kept.groups) if grown is None else grown)
 
 
 def _last_day(period: str | None, openings: dict) -> str:

@@ -160,8 +160,9 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
     needed = {(level, q) for label in labels for q in under[label] for level in levels}
     stored = ctx.store.load(survey["id"], scope.name, levels)
     current = current or {}
+    undecided = {period for level, period in needed if (level, period) not in stored}
     todo = [label for label in labels
-            if any(key not in stored for key in needed if key[1] in under[label])
+            if not undecided.isdisjoint(under[label])
             or (label in current and (attributes, label) in stored
                 and stored[(attributes, label)].counts() != current[label])]
     if not todo:

@@ -62,19 +62,22 @@ class BatchArrays:
 
     def to_dicts(self) -> list[dict]:
         """Return one JSON-ready dict per cell (flattened in C order); counts stay integers."""
-        flat = {k: np.asarray(v).ravel() for k, v in self.fields.items()}
-        reasons = self.reason.ravel()
-        return [
-            {**{k: _json_value(v[i]) for k, v in flat.items()}, "reason": reasons[i]}
-            for i in range(reasons.size)
-        ]
+        names = [*self.fields, "reason"]
+        columns = [_json_column(np.asarray(v).ravel()) for v in self.fields.values()]
+        columns.append(self.reason.ravel().tolist())
+        return [dict(zip(names, row)) for row in zip(*columns)]
 
 
-def _json_value(value) -> int | float | None:
-    """Return a count as an int (like the scalar results' ``n``), anything else finite or None."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return int(value)
-    return finite_or_none(value)
+def _json_column(values: np.ndarray) -> list:
+    """Return counts as ints (like the scalar results' ``n``), anything else finite or None."""
+    if values.dtype.kind in "iu":
+        return values.tolist()
+    if values.dtype.kind == "O":
+        return [int(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                else finite_or_none(v) for v in values.tolist()]
+    floats = values.astype(float)
+    finite = np.isfinite(floats).tolist()
+    return [v if ok else None for v, ok in zip(floats.tolist(), finite)]
 
 
 def batch_mean_estimates(counts, values, confidence: float = 0.95) -> BatchArrays:
