@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 import threading
 
-FREEZE_AFTER = 50_000  # items (groups, cells) taken by the caches
+FREEZE_AFTER = 10_000  # items (groups, cells) taken by the caches
 _LOCK = threading.Lock()
 _taken = [0]
 

@@ -40,11 +40,12 @@ Line = Sequence[Hashable]
 # suppression cannot be settled within them is hidden whole.
 MILP_NODE_LIMIT = 200
 MAX_ROUNDS = 40
-# And a bound in seconds on one 0/1 programme, as a safety net: HiGHS holds the
+# And a bound in seconds on one 0/1 or linear programme, as a safety net: HiGHS holds the
 # interpreter while it searches, and a process that stops answering for long is restarted
 # by its server. A search cut by it keeps its best union found (a derivable small union all
-# the same), or leaves the breakdown hidden; the cut depends on the load, which kept
-# decisions make harmless (the first one stored is the one every query reads).
+# the same), or leaves the breakdown hidden; a linear programme cut by it hides every cell
+# it could have kept shown. The cut depends on the load, which kept decisions make
+# harmless (the first one stored is the one every query reads).
 MILP_TIME_LIMIT = 5.0
 
 
@@ -209,7 +210,8 @@ def _least_change(shown, known, target, weights) -> np.ndarray | None:
     rhs[-1] = 1.0
     answer = linprog(np.concatenate([np.zeros(width), weights]), A_ub=upper.tocsr(),
                      b_ub=np.zeros(2 * m), A_eq=equal.tocsr(), b_eq=rhs,
-                     bounds=[(None, None)] * width + [(0, None)] * m, method="highs")
+                     bounds=[(None, None)] * width + [(0, None)] * m, method="highs",
+                     options={"time_limit": MILP_TIME_LIMIT})
     if answer.status != 0:
         return None
     return answer.x[width:] > _TOLERANCE

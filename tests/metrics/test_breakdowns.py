@@ -171,7 +171,7 @@ def test_a_query_leaves_an_attribute_set_decided_in_the_background_to_that_threa
     source = _source()
     key = (1, publication.Scope(), ("department",))
     with publication._IN_FLIGHT_LOCK:
-        publication._IN_FLIGHT.add(key)
+        publication._IN_FLIGHT[key] = threading.Event()  # a thread that does not finish
     try:
         waiting = _weekly(source)
         assert waiting["series"] and all(r["pending"] and r["suppressed"]
@@ -179,5 +179,64 @@ def test_a_query_leaves_an_attribute_set_decided_in_the_background_to_that_threa
         assert source.store.attribute_sets(1) == []  # nothing made beside the thread
     finally:
         with publication._IN_FLIGHT_LOCK:
-            publication._IN_FLIGHT.discard(key)
+            publication._IN_FLIGHT.pop(key)
     assert not any(r.get("pending") for r in _weekly(source)["series"])
+
+
+def test_a_query_answers_pending_while_a_decision_it_started_is_still_being_made(monkeypatch):
+    """The decisions run beside the query, which waits for them only as long as its
+    budget: one long decision never holds the answer (it would hang here until released)."""
+    from services.metrics.analytics import cells
+
+    release, original = threading.Event(), publication.decide_period
+    made = []
+
+    def slow_decision(*args, **kwargs):
+        release.wait(30)
+        made.append(args[2])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(publication, "decide_period", slow_decision)
+    monkeypatch.setattr(publication, "SAVE_EVERY_SECONDS", 0.0)
+    monkeypatch.setattr(cells, "DECISION_BUDGET_SECONDS", 0.2)
+    source = _source()
+    waiting = _weekly(source)
+    assert waiting["series"] and all(r["pending"] and r["suppressed"]
+                                     for r in waiting["series"])
+    assert made == []
+    release.set()
+    key = (1, publication.Scope(), ("department",))
+    with publication._IN_FLIGHT_LOCK:
+        done = publication._IN_FLIGHT.get(key)
+    if done is not None:
+        assert done.wait(30)
+    assert made and not any(r.get("pending") for r in _weekly(source)["series"])
+
+
+def test_a_waiting_query_sees_the_decisions_stored_so_far(monkeypatch):
+    from services.metrics.analytics import cells
+
+    gate, original = threading.Semaphore(0), publication.decide_period
+
+    def one_at_a_time(*args, **kwargs):
+        gate.acquire(timeout=30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(publication, "decide_period", one_at_a_time)
+    monkeypatch.setattr(publication, "SAVE_EVERY_SECONDS", 0.0)
+    monkeypatch.setattr(cells, "DECISION_BUDGET_SECONDS", 0.3)
+    source = _source()
+    # Eight weeks: the whole survey's eight decisions come first, then two departments' weeks.
+    for _ in range(10):
+        gate.release()
+    try:
+        partial = _weekly(source)
+        decided = {r["period"] for r in partial["series"] if not r.get("pending")}
+        assert decided and len(decided) < len({r["period"] for r in partial["series"]})
+    finally:
+        for _ in range(200):
+            gate.release()
+        with publication._IN_FLIGHT_LOCK:
+            done = publication._IN_FLIGHT.get((1, publication.Scope(), ("department",)))
+        if done is not None:
+            done.wait(30)

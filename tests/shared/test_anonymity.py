@@ -185,3 +185,18 @@ def test_linear_algebra_that_fails_leaves_the_suppression_undecided(monkeypatch)
     counts = {cell: sum(sizes[i] for i in atoms) for cell, atoms in members.items()}
     with pytest.raises(SuppressionUndecided, match="linear algebra"):
         suppress_over_atoms(counts, members, [], np.array(sizes), 5)
+
+
+def test_a_protection_programme_cut_by_its_time_bound_hides_every_shown_cell(monkeypatch):
+    """HiGHS holds the interpreter while it solves: an unbounded linear programme held a
+    metrics worker past gunicorn's timeout. One cut by the bound protects by hiding all."""
+    anonymity = shared.anonymity
+    rng = np.random.default_rng(1)
+    shown = (rng.random((60, 80)) < 0.1).astype(float)
+    known = (rng.random((20, 80)) < 0.1).astype(float)
+    target = np.zeros(80)
+    target[[3, 7]] = 1
+    weights = rng.random(60) + 1
+    assert anonymity.protecting_cells(shown, known, target, weights).sum() < len(shown)
+    monkeypatch.setattr(anonymity, "MILP_TIME_LIMIT", 1e-9)
+    assert anonymity.protecting_cells(shown, known, target, weights).all()

@@ -143,14 +143,18 @@ def read_units(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple, ti
 
 def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple,
                      labels: list[str], current: dict | None = None,
-                     budget: float | None = None) -> dict:
+                     budget: float | None = None, save_every: float | None = None) -> dict:
     """Return the decisions of closed periods `labels` and all they rest on.
 
     `current` (period -> {values: count}) holds the counts a query just read for its
     periods: a stored decision that disagrees was made before an import, and is made again.
     Returns (attributes, period) -> `Decision` for every subset of `attributes`. With a
-    `budget` (seconds), the decisions still to make when it runs out are left to a
-    background thread and missing from the answer (their cells answer as pending).
+    `budget` (seconds), the decisions to make are made by a background thread (one per
+    attribute set and process) which the query waits for at most that long: those not
+    stored by then are missing from the answer (their cells answer as pending), and no
+    single long decision holds the query past its budget. `save_every` (seconds): store
+    the decisions made so far whenever that long has passed, so that a waiting query sees
+    them (each decision rests only on ones stored before it).
     """
     started = time.monotonic()
     timeline = ctx.timeline(survey)
@@ -167,9 +171,10 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
                 and stored[(attributes, label)].counts() != current[label])]
     if not todo:
         return {key: stored[key] for key in needed}
-    if budget is not None and in_flight(survey["id"], scope, attributes):
-        # This process is making them in the background: a query answers what is decided
-        # (the rest pending) instead of making the same decisions beside it.
+    if budget is not None:
+        done = finish_later(ctx, survey, scope, attributes, todo, current)
+        done.wait(max(0.0, budget - (time.monotonic() - started)))
+        stored = ctx.store.load(survey["id"], scope.name, levels)
         return {key: stored[key] for key in needed if key in stored}
     respondents = {}
     if scope.refines is not None:
@@ -181,10 +186,11 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
     work = {(level, q) for label in todo for q in under[label] for level in levels}
     months = _Months(timeline, stored)
     made, replacing = [], set()
+    saved_at = time.monotonic()
     for key in sorted(work, key=decision_order):
-        if budget is not None and time.monotonic() - started > budget:
-            finish_later(ctx, survey, scope, attributes, todo)
-            break
+        if made and save_every is not None and time.monotonic() - saved_at >= save_every:
+            stored.update(ctx.store.save(survey["id"], scope.name, made, replacing))
+            made, replacing, saved_at = [], set(), time.monotonic()
         level, period = key
         previous = stored.get(key)
         decision_units = projected[level]
@@ -268,36 +274,38 @@ class _Months:
         return frozenset(v for v, count in hidden.items() if 0 < count < threshold)
 
 
-_IN_FLIGHT: set = set()
+# (survey, scope, attributes) -> set once its background thread is done.
+_IN_FLIGHT: dict = {}
 _IN_FLIGHT_LOCK = threading.Lock()
+# How often a background thread stores what it has decided, for the queries waiting on it.
+SAVE_EVERY_SECONDS = 0.5
 log = logging.getLogger("trustpulse.metrics.decisions")
 
 
-def in_flight(survey_id: int, scope: Scope, attributes: tuple) -> bool:
-    """Return whether a background thread of this process is deciding an attribute set."""
-    with _IN_FLIGHT_LOCK:
-        return (survey_id, scope, attributes) in _IN_FLIGHT
-
-
 def finish_later(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple,
-                 labels: list[str]) -> None:
-    """Make the rest of a query's decisions in a background thread (one per attribute set)."""
+                 labels: list[str], current: dict | None = None) -> threading.Event:
+    """Make a query's decisions in a background thread, one per attribute set and process;
+    return the event set when that thread is done (the running one's, if there is one: a
+    query waits for it instead of making the same decisions beside it)."""
     key = (survey["id"], scope, attributes)
     with _IN_FLIGHT_LOCK:
         if key in _IN_FLIGHT:
-            return
-        _IN_FLIGHT.add(key)
+            return _IN_FLIGHT[key]
+        done = _IN_FLIGHT[key] = threading.Event()
 
     def work() -> None:
         try:
-            ensure_decisions(ctx, survey, scope, attributes, labels)
+            ensure_decisions(ctx, survey, scope, attributes, labels, current,
+                             save_every=SAVE_EVERY_SECONDS)
         except Exception:  # the next query or the scheduler tries again
             log.exception("decisions of survey %s %s left undone", survey["id"], attributes)
         finally:
             with _IN_FLIGHT_LOCK:
-                _IN_FLIGHT.discard(key)
+                _IN_FLIGHT.pop(key, None)
+            done.set()
 
     threading.Thread(target=work, name="decide", daemon=True).start()
+    return done
 
 
 def _period_counts(timeline, units: Units, period: str) -> dict:
