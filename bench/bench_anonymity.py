@@ -8,7 +8,9 @@ buckets written with the survey repository's `merge_into_buckets`, as an import 
 The data end with a closed week that is not the last of its month, so every period is
 closed. For each breakdown `scores?metric=index:...&period=...&segment_by=...` prints its
 cells, those under the threshold, those hidden as complements, the share of cells with
-n >= 2x threshold shown, the first call's latency, the seconds until no row is pending
+n >= 2x threshold shown and the most any protection could show (`bound`: a line with a
+small cell whose total is published hides one more cell; `line_bound`), the first call's
+latency, the seconds until no row is pending
 (`decided`: the first call decides for a bounded time, the rest in the background) and
 p50/p95 of repeated calls once decided. First
 calls go through a gateway waiting up to PATIENT_TIMEOUT seconds (one over the default
@@ -28,7 +30,7 @@ import random
 import statistics
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -186,6 +188,7 @@ def measure(http, suite: Suite, survey: dict, attributes: tuple, granularity: st
     series = {(r["period"], tuple(r["segment"][a] for a in attributes)): r
               for r in body["series"]}
     big = [k for k, n in truth.items() if n >= 2 * threshold]
+    figures["bound"] = len(big) - line_bound(truth, len(attributes), threshold)
     figures.update(
         cells=len(series), threshold=threshold,
         mismatched=len(set(series) ^ set(truth)),
@@ -195,6 +198,30 @@ def measure(http, suite: Suite, survey: dict, attributes: tuple, granularity: st
         big=len(big), big_shown=sum(1 for k in big if k in series
                                     and not series[k]["suppressed"]))
     return figures
+
+
+def line_bound(truth: dict, width: int, threshold: int) -> int:
+    """Return how many cells with n >= 2x threshold any protection must hide, at least.
+
+    A line (the cells of one period sharing their values on all attributes but one) whose
+    total is published and that holds a cell under the threshold hides at least two cells
+    adding up to the threshold: one more besides its small ones, the smallest other cell,
+    a large one when the line has no cell between the threshold and twice it. Lines of one
+    family (one attribute left out) are disjoint, so the family forcing most is a floor.
+    """
+    floor = 0
+    for left_out in range(width):
+        lines: dict = defaultdict(list)
+        for (period, values), n in truth.items():
+            lines[(period, values[:left_out] + values[left_out + 1:])].append(n)
+        forced = 0
+        for cells in lines.values():
+            rest = sorted(n for n in cells if n >= threshold)
+            small = [n for n in cells if 0 < n < threshold]
+            if small and rest and (len(small) < 2 or sum(small) < threshold):
+                forced += rest[0] >= 2 * threshold
+        floor = max(floor, forced)
+    return floor
 
 
 def _pending(body: dict | None) -> int:
@@ -210,15 +237,17 @@ def line(f: dict) -> str:
                 f"decided after {f.get('decided_ms', 0) / 1000:.0f} s (metrics restarted; "
                 "not repeated)")
     share = f["big_shown"] / f["big"] if f["big"] else 1.0
+    bound = f["bound"] / f["big"] if f["big"] else 1.0
     return (f"  {name:38s} {f['cells']:6d} {f['under']:6d} {f['complements']:6d} "
-            f"{100 * share:6.1f}% {f['first_ms']:8.0f} {f['decided_ms'] / 1000:7.1f} "
+            f"{100 * share:6.1f}% {100 * bound:6.1f}% {f['first_ms']:8.0f} "
+            f"{f['decided_ms'] / 1000:7.1f} "
             f"{f['p50']:7.0f} {f['p95']:7.0f} {f['calls']:5d}"
             f"{'' if not f['failures'] else '  non-200: ' + str(f['statuses'])}"
             f"{'' if not f['mismatched'] else '  cells unlike the data: ' + str(f['mismatched'])}")
 
 
 HEADER = (f"  {'breakdown':38s} {'cells':>6s} {'<thr':>6s} {'compl':>6s} {'>=2thr':>7s} "
-          f"{'first ms':>8s} {'decided':>7s} {'p50 ms':>7s} {'p95 ms':>7s} {'calls':>5s}")
+          f"{'bound':>7s} {'first ms':>8s} {'decided':>7s} {'p50 ms':>7s} {'p95 ms':>7s} {'calls':>5s}")
 
 
 def plan(only: list[str]) -> list[tuple[str, tuple, str]]:
