@@ -9,7 +9,9 @@ took long anyway) and everything still alive is frozen (`gc.freeze`): later pass
 it, and requests that only read the caches meet short ones. Frozen objects are still freed
 by reference counting when a cache drops them (caches hold no cycles), and each freeze
 starts from a full pass, so no garbage is frozen. Small caches cost little to walk: a
-freeze waits until the caches have taken `FREEZE_AFTER` items since the last one.
+freeze waits until the caches have taken `FREEZE_AFTER` items since the last one, or a
+twentieth of the objects frozen so far if that is more, so that the full passes' cost
+stays in proportion to what the caches take, however large the process has grown.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ def keep_long_lived(items: int) -> None:
     is alive (see the module)."""
     with _LOCK:
         _taken[0] += items
-        if _taken[0] < FREEZE_AFTER:
+        if _taken[0] < max(FREEZE_AFTER, gc.get_freeze_count() // 20):
             return
         _taken[0] = 0
         gc.unfreeze()

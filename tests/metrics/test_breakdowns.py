@@ -170,13 +170,21 @@ def test_a_decision_that_cannot_be_settled_shows_only_what_is_already_known(monk
 def test_a_query_leaves_an_attribute_set_decided_in_the_background_to_that_thread():
     source = _source()
     key = (1, publication.Scope(), ("department",))
+    waits = []
+
+    class Running(threading.Event):  # a thread at work that does not finish
+        def wait(self, timeout=None):
+            waits.append(timeout)
+            return super().wait(0)
+
     with publication._IN_FLIGHT_LOCK:
-        publication._IN_FLIGHT[key] = threading.Event()  # a thread that does not finish
+        publication._IN_FLIGHT[key] = Running()
     try:
         waiting = _weekly(source)
         assert waiting["series"] and all(r["pending"] and r["suppressed"]
                                          for r in waiting["series"])
         assert source.store.attribute_sets(1) == []  # nothing made beside the thread
+        assert waits == []  # and no wait for it: a later query answers what is stored
     finally:
         with publication._IN_FLIGHT_LOCK:
             publication._IN_FLIGHT.pop(key)
@@ -213,30 +221,37 @@ def test_a_query_answers_pending_while_a_decision_it_started_is_still_being_made
     assert made and not any(r.get("pending") for r in _weekly(source)["series"])
 
 
-def test_a_waiting_query_sees_the_decisions_stored_so_far(monkeypatch):
+def test_a_later_query_sees_the_decisions_stored_so_far(monkeypatch):
     from services.metrics.analytics import cells
 
     gate, original = threading.Semaphore(0), publication.decide_period
+    calls, eleventh = [], threading.Event()
 
     def one_at_a_time(*args, **kwargs):
+        calls.append(args[2])
+        if len(calls) == 11:
+            eleventh.set()  # the ten before it are stored by now
         gate.acquire(timeout=30)
         return original(*args, **kwargs)
 
     monkeypatch.setattr(publication, "decide_period", one_at_a_time)
     monkeypatch.setattr(publication, "SAVE_EVERY_SECONDS", 0.0)
-    monkeypatch.setattr(cells, "DECISION_BUDGET_SECONDS", 0.3)
+    monkeypatch.setattr(cells, "DECISION_BUDGET_SECONDS", 0.0)
     source = _source()
     # Eight weeks: the whole survey's eight decisions come first, then two departments' weeks.
     for _ in range(10):
         gate.release()
+    key = (1, publication.Scope(), ("department",))
     try:
+        assert all(r["pending"] for r in _weekly(source)["series"])  # starts the thread
+        assert eleventh.wait(30)
         partial = _weekly(source)
         decided = {r["period"] for r in partial["series"] if not r.get("pending")}
-        assert decided and len(decided) < len({r["period"] for r in partial["series"]})
+        assert decided == set(calls[8:10])
     finally:
         for _ in range(200):
             gate.release()
         with publication._IN_FLIGHT_LOCK:
-            done = publication._IN_FLIGHT.get((1, publication.Scope(), ("department",)))
+            done = publication._IN_FLIGHT.get(key)
         if done is not None:
             done.wait(30)

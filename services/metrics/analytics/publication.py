@@ -150,9 +150,10 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
     periods: a stored decision that disagrees was made before an import, and is made again.
     Returns (attributes, period) -> `Decision` for every subset of `attributes`. With a
     `budget` (seconds), the decisions to make are made by a background thread (one per
-    attribute set and process) which the query waits for at most that long: those not
-    stored by then are missing from the answer (their cells answer as pending), and no
-    single long decision holds the query past its budget. `save_every` (seconds): store
+    attribute set and process) which the query that starts it waits for at most that long
+    (a later query, while it runs, not at all): those not stored by then are missing from
+    the answer (their cells answer as pending), and no single long decision holds a query
+    past its budget. `save_every` (seconds): store
     the decisions made so far whenever that long has passed, so that a waiting query sees
     them (each decision rests only on ones stored before it).
     """
@@ -172,8 +173,9 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
     if not todo:
         return {key: stored[key] for key in needed}
     if budget is not None:
-        done = finish_later(ctx, survey, scope, attributes, todo, current)
-        done.wait(max(0.0, budget - (time.monotonic() - started)))
+        done, begun = finish_later(ctx, survey, scope, attributes, todo, current)
+        if begun:  # a thread already at work answers what it has stored, without waiting
+            done.wait(max(0.0, budget - (time.monotonic() - started)))
         stored = ctx.store.load(survey["id"], scope.name, levels)
         return {key: stored[key] for key in needed if key in stored}
     respondents = {}
@@ -283,14 +285,14 @@ log = logging.getLogger("trustpulse.metrics.decisions")
 
 
 def finish_later(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple,
-                 labels: list[str], current: dict | None = None) -> threading.Event:
+                 labels: list[str], current: dict | None = None) -> tuple[threading.Event, bool]:
     """Make a query's decisions in a background thread, one per attribute set and process;
-    return the event set when that thread is done (the running one's, if there is one: a
-    query waits for it instead of making the same decisions beside it)."""
+    return the event set when that thread is done, and whether this call started it (if
+    one is running, its event: nothing is decided beside it)."""
     key = (survey["id"], scope, attributes)
     with _IN_FLIGHT_LOCK:
         if key in _IN_FLIGHT:
-            return _IN_FLIGHT[key]
+            return _IN_FLIGHT[key], False
         done = _IN_FLIGHT[key] = threading.Event()
 
     def work() -> None:
@@ -305,7 +307,7 @@ def finish_later(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple,
             done.set()
 
     threading.Thread(target=work, name="decide", daemon=True).start()
-    return done
+    return done, True
 
 
 def _period_counts(timeline, units: Units, period: str) -> dict:
