@@ -1,4 +1,4 @@
-"""Summaries of settled closed periods, kept per process between queries.
+"""Summaries of settled closed periods, kept between queries (per process, and shared).
 
 Every analytics answer reads groups of closed periods, and a closed period's groups change
 only through an import: single responses land in open periods (today, or an open wave's
@@ -10,7 +10,12 @@ makes them be read again.
 
 *Settled* periods are those already closed `SETTLE` ago: a response accepted just before
 its wave closed may still be committing when the period closes, and the periods that
-closed since are read afresh on every query until they settle.
+closed since are read afresh on every query until they settle. Day buckets settle with
+whole weeks (decisions are made from them as weeks close).
+
+Each process keeps what it read in memory (`History`); the groups of whole-history queries
+are also kept in the metrics database (`SharedGroups`), so that the service's other
+processes read them from there instead of from the survey service.
 """
 
 from __future__ import annotations

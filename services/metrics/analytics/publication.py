@@ -150,10 +150,10 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
     periods: a stored decision that disagrees was made before an import, and is made again.
     Returns (attributes, period) -> `Decision` for every subset of `attributes`. With a
     `budget` (seconds), the decisions to make are made by a background thread (one per
-    attribute set and process) which the query that starts it waits for at most that long
-    (a later query, while it runs, not at all): those not stored by then are missing from
-    the answer (their cells answer as pending), and no single long decision holds a query
-    past its budget. `save_every` (seconds): store
+    attribute set and process) which the queries that start it together wait for at most
+    that long (a query arriving while it has been at work longer, not at all): those not
+    stored by then are missing from the answer (their cells answer as pending), and no
+    single long decision holds a query past its budget. `save_every` (seconds): store
     the decisions made so far whenever that long has passed, so that a waiting query sees
     them (each decision rests only on ones stored before it).
     """
@@ -173,9 +173,12 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
     if not todo:
         return {key: stored[key] for key in needed}
     if budget is not None:
-        done, begun = finish_later(ctx, survey, scope, attributes, todo, current)
-        if begun:  # a thread already at work answers what it has stored, without waiting
-            done.wait(max(0.0, budget - (time.monotonic() - started)))
+        done, begun_at = finish_later(ctx, survey, scope, attributes, todo, current)
+        # Queries arriving together wait for their thread alike; one arriving while a long
+        # thread is at work (begun more than a budget ago) answers what it has stored.
+        left = min(started, begun_at) + budget - time.monotonic()
+        if left > 0:
+            done.wait(left)
         stored = ctx.store.load(survey["id"], scope.name, levels)
         return {key: stored[key] for key in needed if key in stored}
     respondents = {}
@@ -276,7 +279,7 @@ class _Months:
         return frozenset(v for v, count in hidden.items() if 0 < count < threshold)
 
 
-# (survey, scope, attributes) -> set once its background thread is done.
+# (survey, scope, attributes) -> (event set once its background thread is done, its start).
 _IN_FLIGHT: dict = {}
 _IN_FLIGHT_LOCK = threading.Lock()
 # How often a background thread stores what it has decided, for the queries waiting on it.
@@ -285,15 +288,16 @@ log = logging.getLogger("trustpulse.metrics.decisions")
 
 
 def finish_later(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple,
-                 labels: list[str], current: dict | None = None) -> tuple[threading.Event, bool]:
+                 labels: list[str], current: dict | None = None) -> tuple[threading.Event, float]:
     """Make a query's decisions in a background thread, one per attribute set and process;
-    return the event set when that thread is done, and whether this call started it (if
-    one is running, its event: nothing is decided beside it)."""
+    return the event set when that thread is done and when it began (`time.monotonic`; if
+    one is running, its own: nothing is decided beside it)."""
     key = (survey["id"], scope, attributes)
     with _IN_FLIGHT_LOCK:
         if key in _IN_FLIGHT:
-            return _IN_FLIGHT[key], False
-        done = _IN_FLIGHT[key] = threading.Event()
+            return _IN_FLIGHT[key]
+        done, begun = threading.Event(), time.monotonic()
+        _IN_FLIGHT[key] = (done, begun)
 
     def work() -> None:
         try:
@@ -307,7 +311,7 @@ def finish_later(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple,
             done.set()
 
     threading.Thread(target=work, name="decide", daemon=True).start()
-    return done, True
+    return done, begun
 
 
 def _period_counts(timeline, units: Units, period: str) -> dict:
