@@ -5,9 +5,13 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from services.metrics.analytics import service
-from services.metrics.analytics.history import History, SharedGroups, settled_through
+from services.metrics.analytics.history import Groups, History, SharedGroups, settled_through
 from services.metrics.analytics.timeline import Timeline
+from shared.errors import Unavailable
+from shared.summaries import SummaryLayout
 from tests.metrics.factories import analytics, answers, pulse_survey, response, weekly_responses
 
 # 2026-03-02 is the Monday of week 10: weeks 2 to 9 are closed.
@@ -159,3 +163,17 @@ def test_kept_groups_are_frozen_out_of_the_collectors_full_passes(monkeypatch):
     kept = next(iter(ctx.history._kept.values())).groups
     assert gc.get_freeze_count() > 0
     assert not any(obj is kept.periods for obj in gc.get_objects())  # frozen: not tracked
+
+
+def test_columns_holding_other_slots_than_asked_are_an_unavailable_survey_service():
+    layout = SummaryLayout(pulse_survey())
+    asked = ("index:ai_trust",)
+    first, count = layout.part_slots(asked[0])
+    columns = {"periods": ["2026-W09"], "waves": None, "segments": [["Support"]], "n": [12],
+               "slots": list(range(first, first + count)), "vectors": [[1] * count]}
+    assert Groups.of_columns(columns, layout, asked).n.tolist() == [12]
+    # A survey service of another version answering other slots: a 503 naming it, not a 500.
+    with pytest.raises(Unavailable) as raised:
+        Groups.of_columns({**columns, "slots": columns["slots"][1:] + [first + count]},
+                          layout, asked)
+    assert raised.value.details == {"service": "survey"}

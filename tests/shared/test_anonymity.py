@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from itertools import combinations
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from shared.anonymity import (
     incidence,
     primary_suppression,
     protecting_cells,
+    shown_small_union,
     small_derivable_union,
     suppress_over_atoms,
 )
@@ -161,6 +163,72 @@ def test_suppression_over_atoms_protects_a_straddling_week_piece():
     assert {"2026-03", "2026-04"}.isdisjoint(hidden)  # weeks are cheaper to hide
 
 
+def _smallest_union_by_enumeration(shown: np.ndarray, counts: np.ndarray, threshold: int):
+    """Return the size of the smallest derivable union of small atoms, by trying every one
+    (a union is derivable when adding it as a row leaves the rank unchanged)."""
+    space = RowSpace.of(shown)
+    small = [i for i in np.flatnonzero(space.unknown) if 0 < counts[i] < threshold]
+    rank = np.linalg.matrix_rank(shown)
+    best = None
+    for size in range(1, len(small) + 1):
+        for union in combinations(small, size):
+            total = int(counts[list(union)].sum())
+            if total >= threshold or (best is not None and total >= best):
+                continue
+            row = np.zeros((1, shown.shape[1]))
+            row[0, list(union)] = 1
+            if np.linalg.matrix_rank(np.vstack([shown, row])) == rank:
+                best = total
+    return best
+
+
+def test_the_smallest_derivable_union_matches_an_enumeration_of_every_union():
+    # The 0/1 programme over the equations' own entries (x = E'y) against trying every
+    # union of small atoms, on random small systems of weeks, waves and months.
+    rng = np.random.default_rng(5)
+    found = 0
+    for _ in range(60):
+        width = int(rng.integers(6, 11))
+        shown = (rng.random((int(rng.integers(3, 9)), width)) < 0.35).astype(float)
+        shown = shown[shown.any(axis=1)]
+        counts = np.where(rng.random(width) < 0.6, rng.integers(1, 4, width),
+                          rng.integers(5, 30, width))
+        expected = _smallest_union_by_enumeration(shown, counts, 5)
+        union = small_derivable_union(RowSpace.of(shown), counts, 5)
+        if expected is None:
+            assert union is None
+            continue
+        found += 1
+        assert union is not None and int(counts[union].sum()) == expected
+        assert derivable_targets(shown, incidence([union], width))[0]
+    assert found >= 10  # the systems do hold derivable unions
+
+
+def test_a_small_union_a_shown_cell_leaves_unknown_is_found_without_the_programme(monkeypatch):
+    # A month shown beside its four weeks, two shown and two small ones hidden: the month
+    # less the shown weeks is a group of 3. Found from the rows, with no 0/1 programme.
+    def no_programme(*args, **kwargs):
+        raise AssertionError("the 0/1 programme was run")
+
+    monkeypatch.setattr(shared.anonymity, "milp", no_programme)
+    counts = np.array([20, 1, 22, 2])
+    weeks = _rows((0,), (2,), width=4)
+    month = _rows((0, 1, 2, 3), width=4)
+    shown = np.vstack([weeks, month])
+    space = RowSpace.of(shown)
+    assert shown_small_union(space, counts, 5, month, weeks) == [1, 3]
+    # Weeks shown here fix what the month, shown by another decision, leaves: found too.
+    assert shown_small_union(space, counts, 5, weeks, month) == [1, 3]
+    # Both shown by other decisions give the pair away alone: nothing here takes it back.
+    assert shown_small_union(space, counts, 5, np.zeros((0, 4)), shown) is None
+    monkeypatch.undo()  # the programme shows, at the end, that no other union is derivable
+    members = {"W1": [0], "W2": [1], "W3": [2], "W4": [3], "month": [0, 1, 2, 3]}
+    cell_counts = {c: int(counts[m].sum()) for c, m in members.items()}
+    hidden = suppress_over_atoms(cell_counts, members, [], counts, 5)
+    rest = incidence([members[c] for c in members if c not in hidden], 4)
+    assert not derivable_targets(rest, _rows((1, 3), (1,), (3,), width=4)).any()
+
+
 def test_many_interdependent_small_atoms_still_give_their_smallest_derivable_union():
     # Pairs of small atoms with each pair's sum shown (a week made of two pieces): no atom
     # is derivable alone, but every pair is a derivable small union; among fifteen such
@@ -178,7 +246,7 @@ def test_linear_algebra_that_fails_leaves_the_suppression_undecided(monkeypatch)
     def no_convergence(*args, **kwargs):
         raise np.linalg.LinAlgError("SVD did not converge")
 
-    monkeypatch.setattr(shared.anonymity, "null_space", no_convergence)
+    monkeypatch.setattr(shared.anonymity, "orthonormal_rows", no_convergence)
     sizes = [30, 30, 30, 30, 2, 18, 30]
     members = {"W10": [0], "W11": [1], "W12": [2], "W13": [3], "W14": [4, 5], "W15": [6],
                "2026-03": [0, 1, 2, 3, 4], "2026-04": [5, 6]}

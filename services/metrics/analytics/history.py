@@ -35,6 +35,7 @@ from sqlalchemy.engine import Engine
 from services.metrics.analytics.groups import group_values, group_vectors
 from services.metrics.analytics.timeline import Timeline
 from services.metrics.tables import kept_groups
+from shared.errors import Unavailable
 from shared.memory import keep_long_lived
 from shared.periods import period_label, period_range
 from shared.summaries import SummaryLayout
@@ -79,8 +80,10 @@ class Groups:
     def of_columns(cls, columns: dict, layout: SummaryLayout, parts: tuple) -> Groups:
         """Return the groups of a summaries answer of `shape=columns` (vectors of `parts`)."""
         slots = _slots(layout, parts)
-        if columns["slots"] != slots.tolist():
-            raise ValueError("the answer holds other slots than the parts asked")
+        if list(columns["slots"]) != slots.tolist():
+            # Only a survey service of another version answers so: a 503, never a 500.
+            raise Unavailable("The survey service answered other summary slots than asked.",
+                              {"service": "survey"})
         count = len(columns["n"])
         waves = columns["waves"] if columns["waves"] is not None else [None] * count
         return cls(columns["periods"], waves, [tuple(v) for v in columns["segments"]],
