@@ -107,6 +107,9 @@ def breakdown_lines(cells: Iterable[tuple], time_parents: Callable[[str], Sequen
 
 # Coefficients (or residuals) smaller than this are rounding of a 0/1 system, not a term.
 _TOLERANCE = 1e-7
+# A change moving a group by more than this (t.z = 1 for the group it was found for) is a
+# witness that the group is underivable.
+_WITNESS = 1e-3
 
 
 def incidence(rows: Sequence[Sequence[int]], width: int) -> np.ndarray:
@@ -182,9 +185,20 @@ def protecting_cells(shown: np.ndarray, known: np.ndarray, target: np.ndarray,
     is first looked for among those atoms only: any such z is a valid answer, found in a
     much smaller programme; without one there, among all atoms.
     """
+    return protecting_change(shown, known, target, weights, region)[0]
+
+
+def protecting_change(shown: np.ndarray, known: np.ndarray, target: np.ndarray,
+                      weights: np.ndarray, region: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return `protecting_cells`' rows and the change z found (None: none, every row hidden).
+
+    z is a witness: once the rows it touches are hidden, it leaves every remaining equation
+    unchanged, so any other group it moves (t'.z != 0) is underivable too.
+    """
     m = len(shown)
     if not m:
-        return np.zeros(0, dtype=bool)
+        return np.zeros(0, dtype=bool), None
     if region is not None and not region.all():
         rows = np.flatnonzero(shown[:, region].any(axis=1))
         tied = np.flatnonzero(known[:, region].any(axis=1))
@@ -192,14 +206,17 @@ def protecting_cells(shown: np.ndarray, known: np.ndarray, target: np.ndarray,
                               target[region], weights[rows])
         if found is not None:
             touched = np.zeros(m, dtype=bool)
-            touched[rows[found]] = True
-            return touched
+            touched[rows[found[0]]] = True
+            change = np.zeros(shown.shape[1])
+            change[region] = found[1]
+            return touched, change
     found = _least_change(shown, known, target, weights)
-    return np.ones(m, dtype=bool) if found is None else found
+    return (np.ones(m, dtype=bool), None) if found is None else found
 
 
-def _least_change(shown, known, target, weights) -> np.ndarray | None:
-    """Return the shown rows a least-weight atom change z (known z = 0, t.z = 1) touches."""
+def _least_change(shown, known, target, weights) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return the shown rows a least-weight atom change z (known z = 0, t.z = 1) touches,
+    and z."""
     m, width = shown.shape
     identity = sparse.identity(m, format="csr")
     rows = sparse.csr_matrix(shown)
@@ -214,7 +231,7 @@ def _least_change(shown, known, target, weights) -> np.ndarray | None:
                      options={"time_limit": MILP_TIME_LIMIT})
     if answer.status != 0:
         return None
-    return answer.x[width:] > _TOLERANCE
+    return answer.x[width:] > _TOLERANCE, answer.x[:width]
 
 
 def shown_small_union(space: RowSpace, atom_counts: np.ndarray, threshold: int,
@@ -366,12 +383,22 @@ def _suppress(counts, members, lines, atom_counts, threshold, *, known, protecte
         shown_rows = incidence([members[c] for c in shown], width)
         weights = np.array([(counts[c] + 1.0) * (0.5 if c in preferred else 1.0)
                             for c in shown])
+        witnesses: list = []
         for i in np.flatnonzero(derivable):
+            if any(abs(targets[i] @ z) > _WITNESS for z in witnesses):
+                # A change found for an earlier target moves this one and leaves every
+                # equation still shown alone: this one is underivable already. (Its own
+                # programme would find the same change, at no cost, and hide nothing
+                # more; the next round checks every target again all the same.)
+                continue
             region = None if labels is None else np.isin(labels, labels[targets[i] > 0])
-            touched = protecting_cells(shown_rows, known_rows, targets[i], weights, region)
+            touched, change = protecting_change(shown_rows, known_rows, targets[i], weights,
+                                                region)
             to_hide.update(c for c, hit in zip(shown, touched) if hit)
             # Later targets are protected against what is still shown.
             weights[touched] = 0.0
+            if change is not None:
+                witnesses.append(change)
         if not to_hide:
             # Lines are completed once nothing is derivable: the cells hidden to stop the
             # derivations (a cycle, in a two-way table) usually complete them already.

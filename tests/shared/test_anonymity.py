@@ -142,6 +142,28 @@ def test_protecting_cells_hides_the_lightest_rows_that_break_every_derivation():
     assert not derivable_targets(rest, _rows((4,), width=5))[0]
 
 
+def test_a_target_the_change_found_for_another_protects_takes_no_programme(monkeypatch):
+    # Two small cells in one column of a 2 x 2 table with its margins: the change that
+    # protects the first (+1 on it, -1 on its row's partner, -1 on its column's partner,
+    # +1 on the opposite corner) moves the second too, which needs no programme of its own.
+    programmes = []
+    least_change = shared.anonymity._least_change
+
+    def counted(*args, **kwargs):
+        programmes.append(args[2])
+        return least_change(*args, **kwargs)
+
+    monkeypatch.setattr(shared.anonymity, "_least_change", counted)
+    counts = {("p", ("r1", "c1")): 3, ("p", ("r1", "c2")): 30,
+              ("p", ("r2", "c1")): 3, ("p", ("r2", "c2")): 30}
+    lines = [[("p", ("r1", "c1")), ("p", ("r1", "c2"))], [("p", ("r2", "c1")), ("p", ("r2", "c2"))],
+             [("p", ("r1", "c1")), ("p", ("r2", "c1"))], [("p", ("r1", "c2")), ("p", ("r2", "c2"))]]
+    hidden = _suppress(counts, lines)
+    assert hidden == set(counts)  # the whole rectangle, the cheapest cycle
+    assert not _derivable(counts, hidden, lines)
+    assert len(programmes) == 1
+
+
 def test_small_atoms_underivable_apart_but_derivable_together_are_found():
     # Weeks w1 = s1 + a1, w2 = s2 + a2 and a wave = a1 + a2: w1 + w2 - wave = s1 + s2.
     shown = _rows((0, 1), (2, 3), (1, 3), width=4)
