@@ -39,13 +39,17 @@ Line = Sequence[Hashable]
 # suppression cannot be settled within them is hidden whole.
 MILP_NODE_LIMIT = 200
 MAX_ROUNDS = 40
-# And a bound in seconds on one 0/1 or linear programme, as a safety net: HiGHS holds the
-# interpreter while it searches, and a process that stops answering for long is restarted
-# by its server. A search cut by it keeps its best union found (a derivable small union all
-# the same), or leaves the breakdown hidden; a linear programme cut by it hides every cell
-# it could have kept shown. The cut depends on the load, which kept decisions make
-# harmless (the first one stored is the one every query reads).
-MILP_TIME_LIMIT = 5.0
+# And a bound in seconds on one 0/1 or linear programme, as a safety net against a search
+# that would run on. A search cut by it keeps its best union found (a derivable small union
+# all the same), or leaves the breakdown hidden; a linear programme cut by it hides every
+# cell it could have kept shown. The cut depends on the load, which kept decisions make
+# harmless (the first one stored is the one every query reads). Since SciPy 1.15 HiGHS
+# leaves the interpreter to other threads while it searches (measured: a 7 s search in a
+# thread, the main thread never held more than 25 ms; SciPy 1.13 held it for all 9.7 s),
+# so a long one, in the background thread that decides, holds no query up: the bound is
+# generous (the proof that no small union is left in a month of a three-attribute cross
+# takes 3-8 s on 2 cores).
+MILP_TIME_LIMIT = 30.0
 
 
 class SuppressionUndecided(Exception):
@@ -234,39 +238,33 @@ def _least_change(shown, known, target, weights) -> tuple[np.ndarray, np.ndarray
     return answer.x[width:] > _TOLERANCE, answer.x[:width]
 
 
-def shown_small_union(space: RowSpace, atom_counts: np.ndarray, threshold: int,
-                      shown: np.ndarray, known: np.ndarray,
-                      known_space: RowSpace | None = None) -> list[int] | None:
-    """Return the atoms an equation leaves unknown, if they are a small group (else None).
+def shown_small_unions(space: RowSpace, atom_counts: np.ndarray, threshold: int,
+                       shown: np.ndarray, known: np.ndarray,
+                       known_space: RowSpace | None = None) -> np.ndarray:
+    """Return the small groups the equations leave unknown, one row each (k x atoms).
 
     The commonest derivable small union: a cell (`shown` here or `known` from another
     decision) whose atoms are all fixed by the equations but a few small ones (a month
     shown beside its weeks, all of them shown but two small ones hidden; or a cell of
     another decision whose last large atom a cell shown here fixes): the cell less the
-    fixed atoms gives their sum. Found from the rows directly, in one product, before the
-    0/1 programme of `small_derivable_union` looks for the others. Unions the `known`
-    equations give away alone are left out (no choice here can take them back). Of those
-    found, the smallest (then the first) is returned.
+    fixed atoms gives their sum. Found from the rows directly, in one product, every one
+    at once, before the 0/1 programme of `small_derivable_union` looks for the others one
+    by one. Unions the `known` equations give away alone are left out (no choice here can
+    take them back); each union is listed once.
     """
     rows = np.vstack([shown, known]) if len(known) else shown
+    width = rows.shape[1] if rows.ndim == 2 else len(space.unknown)
     if not len(rows):
-        return None
+        return np.zeros((0, width))
     part = rows[:, space.unknown] > 0
     sizes = part @ np.asarray(atom_counts)[space.unknown]
     found = np.flatnonzero(part.any(axis=1) & (sizes > 0) & (sizes < threshold))
-    if not found.size:
-        return None
-    columns = np.flatnonzero(space.unknown)
-    unions = np.zeros((found.size, rows.shape[1]))
-    for i, row in enumerate(found):
-        unions[i, columns[part[row]]] = 1.0
-    if len(known):
-        reachable = ~derivable_targets(known, unions, known_space)
-        found, unions = found[reachable], unions[reachable]
-    if not found.size:
-        return None
-    best = int(np.argmin(sizes[found]))  # the first of the smallest
-    return np.flatnonzero(unions[best]).tolist()
+    unions = np.zeros((found.size, width))
+    unions[:, space.unknown] = part[found]
+    unions = np.unique(unions, axis=0) if found.size else unions
+    if len(known) and len(unions):
+        unions = unions[~derivable_targets(known, unions, known_space)]
+    return unions
 
 
 def small_derivable_union(space: RowSpace, atom_counts: np.ndarray,
@@ -407,16 +405,16 @@ def _suppress(counts, members, lines, atom_counts, threshold, *, known, protecte
                 completed = True
             if completed:
                 continue
-            union = shown_small_union(space, np.asarray(atom_counts), threshold, shown_rows,
-                                      known_rows, known_space)
-            if union is None:
+            unions = shown_small_unions(space, np.asarray(atom_counts), threshold,
+                                        shown_rows, known_rows, known_space)
+            if not len(unions):
                 union = small_derivable_union(space, np.asarray(atom_counts), threshold)
-            if union is None:
-                return hidden
-            row = incidence([union], width)
-            if derivable_targets(known_rows, row, known_space).any():
-                return hidden  # given away by the other decisions alone
-            fixed_targets = np.vstack([fixed_targets, row])
+                if union is None:
+                    return hidden
+                unions = incidence([union], width)
+                if derivable_targets(known_rows, unions, known_space).any():
+                    return hidden  # given away by the other decisions alone
+            fixed_targets = np.vstack([fixed_targets, unions])
             continue
         hidden |= to_hide
     raise SuppressionUndecided(f"not settled in {MAX_ROUNDS} rounds")

@@ -17,7 +17,7 @@ from shared.anonymity import (
     incidence,
     primary_suppression,
     protecting_cells,
-    shown_small_union,
+    shown_small_unions,
     small_derivable_union,
     suppress_over_atoms,
 )
@@ -238,11 +238,17 @@ def test_a_small_union_a_shown_cell_leaves_unknown_is_found_without_the_programm
     month = _rows((0, 1, 2, 3), width=4)
     shown = np.vstack([weeks, month])
     space = RowSpace.of(shown)
-    assert shown_small_union(space, counts, 5, month, weeks) == [1, 3]
+    pair = _rows((1, 3), width=4).tolist()
+    assert shown_small_unions(space, counts, 5, month, weeks).tolist() == pair
     # Weeks shown here fix what the month, shown by another decision, leaves: found too.
-    assert shown_small_union(space, counts, 5, weeks, month) == [1, 3]
+    assert shown_small_unions(space, counts, 5, weeks, month).tolist() == pair
     # Both shown by other decisions give the pair away alone: nothing here takes it back.
-    assert shown_small_union(space, counts, 5, np.zeros((0, 4)), shown) is None
+    assert not len(shown_small_unions(space, counts, 5, np.zeros((0, 4)), shown))
+    # Two months, each leaving a pair of its weeks: both found at once.
+    two = np.vstack([_rows((0,), (2,), (4,), (6,), width=8), _rows((0, 1, 2, 3), (4, 5, 6, 7),
+                                                                  width=8)])
+    both = shown_small_unions(RowSpace.of(two), np.tile(counts, 2), 5, two, np.zeros((0, 8)))
+    assert both.tolist() == _rows((5, 7), (1, 3), width=8).tolist()
     monkeypatch.undo()  # the programme shows, at the end, that no other union is derivable
     members = {"W1": [0], "W2": [1], "W3": [2], "W4": [3], "month": [0, 1, 2, 3]}
     cell_counts = {c: int(counts[m].sum()) for c, m in members.items()}
@@ -278,8 +284,8 @@ def test_linear_algebra_that_fails_leaves_the_suppression_undecided(monkeypatch)
 
 
 def test_a_protection_programme_cut_by_its_time_bound_hides_every_shown_cell(monkeypatch):
-    """HiGHS holds the interpreter while it solves: an unbounded linear programme held a
-    metrics worker past gunicorn's timeout. One cut by the bound protects by hiding all."""
+    """An unbounded linear programme held a metrics worker past gunicorn's timeout (HiGHS
+    held the interpreter before SciPy 1.15). One cut by the bound protects by hiding all."""
     anonymity = shared.anonymity
     rng = np.random.default_rng(1)
     shown = (rng.random((60, 80)) < 0.1).astype(float)
