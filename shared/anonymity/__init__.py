@@ -253,7 +253,7 @@ def shown_small_unions(space: RowSpace, atom_counts: np.ndarray, threshold: int,
     take them back); each union is listed once.
     """
     rows = np.vstack([shown, known]) if len(known) else shown
-    width = rows.shape[1] if rows.ndim == 2 else len(space.unknown)
+    width = len(space.unknown)
     if not len(rows):
         return np.zeros((0, width))
     part = rows[:, space.unknown] > 0

@@ -304,3 +304,37 @@ def test_a_small_week_has_a_partner_so_that_its_month_and_quarter_show():
                               segment_by="department")["series"]
         assert rows and not any(r["suppressed"] for r in rows), period
     assert Audit(context.source).leaks(context) == []
+
+
+def _small_days_in_a_month() -> object:
+    """Weeks 11 and 12 of 2026 (March 9-22) by channel: email has 2 ratings on each Monday,
+    7 on each Tuesday and 15 on each other day; the other channels 15 or 16 every day."""
+    rng = random.Random(9)
+    survey = pulse_survey(segments=("channel",))
+    survey["kind"] = "customer_ai"
+    week = {"email": (2, 7, 15, 15, 15, 15, 15), "chat": (15, 16, 15, 15, 16, 15, 15),
+            "voice": (16, 15, 15, 16, 15, 15, 16), "app": (15, 15, 16, 15, 15, 16, 15)}
+    rows = [response(date(2026, 3, 9) + timedelta(days=day), {"channel": channel},
+                     answers(rng))
+            for channel, counts in week.items() for day, count in enumerate(counts * 2)
+            for _ in range(count)]
+    return analytics(survey, rows)
+
+
+def test_a_small_day_has_a_partner_in_its_week_so_that_the_week_shows():
+    # Each Monday hides email (2). Showing email's week would give its Monday away (the
+    # week less Tuesday to Sunday) unless its Tuesday (7, under twice the threshold) is
+    # hidden too. In the second week, the month's hidden email days already add up to the
+    # threshold (2 + 7 + 2): the week's own must too, or the week is hidden.
+    context = _small_days_in_a_month()
+    days = {(r["period"], r["segment"]["channel"]): r["suppressed"] for r in service.scores(
+        context, survey_id=1, metric="index:ai_trust", period="day",
+        segment_by="channel")["series"]}
+    for monday in ("2026-03-09", "2026-03-16"):
+        tuesday = (date.fromisoformat(monday) + timedelta(days=1)).isoformat()
+        assert days[(monday, "email")] and days[(tuesday, "email")]
+    weeks = service.scores(context, survey_id=1, metric="index:ai_trust", period="week",
+                           segment_by="channel")["series"]
+    assert len(weeks) == 8 and not any(r["suppressed"] for r in weeks)
+    chain = [(), ("channel",)]
+    assert Audit(context.source, chain).leaks(context) == []

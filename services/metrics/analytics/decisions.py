@@ -178,9 +178,10 @@ def decide_period(timeline, units: Units, period: str, threshold: int, known: di
     stay underivable (`shared.anonymity.suppress_over_atoms`). `previous`: the decision
     this one replaces (its shown cells stay shown); `also_hidden`: cells hidden whatever
     their counts; `preferred`: cells to take first as complements (the previous period's
-    hidden ones); `partners`: cells whose hidden part of the month is small so far: each
-    is kept underivable here too when it holds fewer than twice the threshold (a cell of
-    that size costs little; a larger one stays shown, and its month hidden).
+    hidden ones); `partners`: cells whose hidden part of the month (or of a day's week) is
+    small so far: each is kept underivable here too when it holds fewer than twice the
+    threshold (a cell of that size costs little; a larger one stays shown, and its month
+    or week hidden).
     """
     attributes = units.attributes
     system = _System(timeline, units, period)

@@ -189,7 +189,7 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
     threshold = int(survey[scope.threshold_key])
     live = ctx.store.load(survey["id"], LIVE_SCOPE, levels) if scope.refines is None else {}
     work = {(level, q) for label in todo for q in under[label] for level in levels}
-    months = _Months(timeline, stored)
+    parents = _Parents(timeline, stored)
     made, replacing = [], set()
     saved_at = time.monotonic()
     for key in sorted(work, key=decision_order):
@@ -208,7 +208,7 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
         if key in respondents:
             also = frozenset(v for v, (_, hidden) in respondents[key].cells.items() if hidden)
         preferred = _hidden_before(stored, level, period)
-        partners = months.unpartnered(stored, level, period, threshold)
+        partners = parents.unpartnered(stored, level, period, threshold)
         if previous is None and key in live:
             # Shown live while the wave was open: kept shown, unless that now gives a
             # small group away (`keeping`).
@@ -219,7 +219,7 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
                                         previous=previous, also_hidden=also,
                                         preferred=preferred, partners=partners)
         made.append(stored[key])
-        months.add(key)
+        parents.add(key)
         if previous is not None:
             replacing.add(key)
     if made:
@@ -237,8 +237,9 @@ def _hidden_before(stored: dict, level: tuple, period: str) -> frozenset:
     return hidden_cells(stored[(level, max(earlier, key=period_sort_key))])
 
 
-class _Months:
-    """The decided periods inside each month, by attribute set and granularity."""
+class _Parents:
+    """The decided periods inside each month (and each week, for days), by attribute set
+    and granularity."""
 
     PARTNERED = ("wave", "day", "week")
 
@@ -248,35 +249,44 @@ class _Months:
         for key in stored:
             self.add(key)
 
-    def _key(self, level: tuple, period: str) -> tuple:
+    def _keys(self, level: tuple, period: str) -> list[tuple]:
+        granularity = granularity_of(period)
         first = self.timeline.range_of(period)[0]
-        return (level, granularity_of(period), period_label(first, "month"))
+        parents = ("month", "week") if granularity == "day" else ("month",)
+        return [(level, granularity, parent, period_label(first, parent)) for parent in parents]
 
     def add(self, key: tuple) -> None:
-        """Count a decided (attributes, period) in its month."""
+        """Count a decided (attributes, period) in its month (and week)."""
         level, period = key
         if granularity_of(period) in self.PARTNERED:
-            self.inside[self._key(level, period)].add(period)
+            for parent in self._keys(level, period):
+                self.inside[parent].add(period)
 
     def unpartnered(self, stored: dict, level: tuple, period: str, threshold: int) -> frozenset:
-        """Return the cells whose hidden cells in the rest of `period`'s month are a small group.
+        """Return the cells whose hidden cells in the rest of `period`'s month, or of a
+        day's week, are a small group.
 
-        A month that showed such a cell would give that small group away (the month less
-        the shown periods of it), so the month would stay hidden, and its quarter with it.
-        Hiding the cell in one more period of the month (`decide_period`'s `partners`)
-        keeps the month's hidden part at the threshold or more, so the month can be shown.
-        Only the periods inside months (waves, days, weeks) have partners.
+        A month (or week) that showed such a cell would give that small group away (the
+        month less the shown periods of it), so it would stay hidden, and the periods
+        above it with it. Hiding the cell in one more period of the month (`decide_period`'s
+        `partners`) keeps its hidden part at the threshold or more, so it can be shown.
+        The week of a day is asked apart from its month: the month's hidden part may
+        already reach the threshold through earlier weeks while the week's does not. Only
+        the periods inside months (waves, days, weeks) have partners.
         """
         if granularity_of(period) not in self.PARTNERED:
             return frozenset()
-        hidden: dict = defaultdict(int)
-        for other in self.inside.get(self._key(level, period), ()):
-            if other == period:
-                continue
-            for values, (count, is_hidden) in stored[(level, other)].cells.items():
-                if is_hidden:
-                    hidden[values] += count
-        return frozenset(v for v, count in hidden.items() if 0 < count < threshold)
+        out: set = set()
+        for parent in self._keys(level, period):
+            hidden: dict = defaultdict(int)
+            for other in self.inside.get(parent, ()):
+                if other == period:
+                    continue
+                for values, (count, is_hidden) in stored[(level, other)].cells.items():
+                    if is_hidden:
+                        hidden[values] += count
+            out.update(v for v, count in hidden.items() if 0 < count < threshold)
+        return frozenset(out)
 
 
 # (survey, scope, attributes) -> (event set once its background thread is done, its start).
