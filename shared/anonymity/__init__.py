@@ -50,6 +50,9 @@ MAX_ROUNDS = 40
 # generous (the proof that no small union is left in a month of a three-attribute cross
 # takes 3-8 s on 2 cores).
 MILP_TIME_LIMIT = 30.0
+# A preferred cell's weight as a complement, against 1 for any other (`suppress_over_atoms`):
+# low enough that a cell hidden elsewhere in the month is taken before a smaller shown one.
+PREFERRED_WEIGHT = 0.1
 
 
 class SuppressionUndecided(Exception):
@@ -329,9 +332,10 @@ def suppress_over_atoms(counts: Mapping[Hashable, int], members: Mapping[Hashabl
     (e.g. its quarter); a target is first protected by changing atoms of its own regions.
     `also_hidden`: cells hidden whatever their counts (those a decision on other counts of
     the same groups hides), so that this decision shows nothing that one does not.
-    `preferred`: cells to hide first when a complement is needed, at half their weight
-    (those the previous period hid: the same partner every period keeps a group's hidden
-    weeks together, so that its month can be shown).
+    `preferred`: cells to hide first when a complement is needed, at a tenth of their
+    weight (`PREFERRED_WEIGHT`; those hidden in the previous period and elsewhere in the
+    period's month: the same partner every period keeps a group's hidden weeks together,
+    a rectangle of hidden cells across the month, so that its month can be shown).
     Each round hides, for each derivable target, the lightest set of shown cells whose
     hiding leaves it underivable (`protecting_cells`); once none is derivable, the lines
     are completed; rounds repeat until no target is derivable and every line is complete.
@@ -379,7 +383,7 @@ def _suppress(counts, members, lines, atom_counts, threshold, *, known, protecte
         derivable = derivable_targets(equations, targets, space)
         to_hide: set = set()
         shown_rows = incidence([members[c] for c in shown], width)
-        weights = np.array([(counts[c] + 1.0) * (0.5 if c in preferred else 1.0)
+        weights = np.array([(counts[c] + 1.0) * (PREFERRED_WEIGHT if c in preferred else 1.0)
                             for c in shown])
         witnesses: list = []
         for i in np.flatnonzero(derivable):

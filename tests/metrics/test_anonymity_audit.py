@@ -306,19 +306,70 @@ def test_a_small_week_has_a_partner_so_that_its_month_and_quarter_show():
     assert Audit(context.source).leaks(context) == []
 
 
-def _small_days_in_a_month() -> object:
-    """Weeks 11 and 12 of 2026 (March 9-22) by channel: email has 2 ratings on each Monday,
-    7 on each Tuesday and 15 on each other day; the other channels 15 or 16 every day."""
-    rng = random.Random(9)
+OTHER_CHANNELS = {"chat": (15, 16, 15, 15, 16, 15, 15), "voice": (16, 15, 15, 16, 15, 15, 16),
+                  "app": (15, 15, 16, 15, 15, 16, 15)}
+
+
+def _customer_days(first: date, email: tuple, seed: int) -> object:
+    """Ratings by channel day by day from Monday `first`: email's counts as `email` gives
+    them, the other channels' 15 or 16 (`OTHER_CHANNELS`, week after week)."""
+    rng = random.Random(seed)
     survey = pulse_survey(segments=("channel",))
     survey["kind"] = "customer_ai"
-    week = {"email": (2, 7, 15, 15, 15, 15, 15), "chat": (15, 16, 15, 15, 16, 15, 15),
-            "voice": (16, 15, 15, 16, 15, 15, 16), "app": (15, 15, 16, 15, 15, 16, 15)}
-    rows = [response(date(2026, 3, 9) + timedelta(days=day), {"channel": channel},
-                     answers(rng))
-            for channel, counts in week.items() for day, count in enumerate(counts * 2)
-            for _ in range(count)]
+    rows = [response(first + timedelta(days=day), {"channel": channel}, answers(rng))
+            for day, count in enumerate(email)
+            for channel, n in {"email": count, **{c: w[day % 7] for c, w in
+                                                  OTHER_CHANNELS.items()}}.items()
+            for _ in range(n)]
     return analytics(survey, rows)
+
+
+def test_a_small_day_whose_other_days_are_large_takes_its_weeks_last_day_as_partner():
+    # Email's Monday (2) is hidden; every other email day has 15, over twice the threshold,
+    # so no cheap partner comes. Sunday, the week's last day, partners it whatever its size
+    # (one day cell and its complement): the week, the month and the quarter show.
+    context = _customer_days(date(2026, 3, 9), (2, 15, 15, 15, 15, 15, 15), 10)
+    days = {(r["period"], r["segment"]["channel"]): r["suppressed"] for r in service.scores(
+        context, survey_id=1, metric="index:ai_trust", period="day",
+        segment_by="channel")["series"]}
+    assert days[("2026-03-09", "email")] and days[("2026-03-15", "email")]
+    assert not any(days[(f"2026-03-{d}", "email")] for d in range(10, 15))
+    for period in ("week", "month", "quarter"):
+        rows = service.scores(context, survey_id=1, metric="index:ai_trust", period=period,
+                              segment_by="channel")["series"]
+        assert len(rows) == 4 and not any(r["suppressed"] for r in rows), period
+    assert Audit(context.source, [(), ("channel",)]).leaks(context) == []
+
+
+def _small_sunday_in_a_month() -> object:
+    """July 2026 (weeks 27-31, June 29 to August 2): email has 2 ratings on Sunday July 19,
+    the last day of week 29, and 15 on every other day."""
+    email = tuple(2 if day == 20 else 15 for day in range(35))
+    return _customer_days(date(2026, 6, 29), email, 11)
+
+
+def test_a_small_last_day_of_a_week_is_partnered_by_the_months_last_week():
+    # Email's Sunday July 19 (2) hides email's week 29: no later day of that week can
+    # partner it. July would give that Sunday away (July less its other weeks) unless
+    # email hides a day and the week of it in July's last week too, with the same
+    # complement as on July 19: then July and its quarter show every channel.
+    context = _small_sunday_in_a_month()
+    weeks = {(r["period"], r["segment"]["channel"]): r["suppressed"] for r in service.scores(
+        context, survey_id=1, metric="index:ai_trust", period="week",
+        segment_by="channel")["series"]}
+    assert weeks[("2026-W29", "email")] and weeks[("2026-W31", "email")]
+    assert sum(weeks.values()) == 4
+    for period in ("month", "quarter"):
+        rows = service.scores(context, survey_id=1, metric="index:ai_trust", period=period,
+                              segment_by="channel")["series"]
+        assert len(rows) == 4 and not any(r["suppressed"] for r in rows), period
+    assert Audit(context.source, [(), ("channel",)]).leaks(context) == []
+
+
+def _small_days_in_a_month() -> object:
+    """Weeks 11 and 12 of 2026 (March 9-22) by channel: email has 2 ratings on each Monday,
+    7 on each Tuesday and 15 on each other day."""
+    return _customer_days(date(2026, 3, 9), (2, 7, 15, 15, 15, 15, 15) * 2, 9)
 
 
 def test_a_small_day_has_a_partner_in_its_week_so_that_the_week_shows():

@@ -222,6 +222,68 @@ def test_a_query_answers_pending_while_a_decision_it_started_is_still_being_made
     assert made and not any(r.get("pending") for r in _weekly(source)["series"])
 
 
+def test_a_query_joining_a_running_thread_has_its_own_periods_decided_by_it(monkeypatch):
+    """Weeks start the thread; months, asked while it is at work, join it and answer
+    pending: the thread decides them too before it ends, with no later query to start it."""
+    from services.metrics.analytics import cells
+
+    release, original = threading.Event(), publication.decide_period
+
+    def slow_decision(*args, **kwargs):
+        release.wait(30)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(publication, "decide_period", slow_decision)
+    monkeypatch.setattr(cells, "DECISION_BUDGET_SECONDS", 0.0)
+    source = _source()
+    assert all(r["pending"] for r in _weekly(source)["series"])  # starts the thread
+    assert all(r["pending"] for r in _monthly_answer(source)["series"])  # joins it
+    key = (1, publication.Scope(), ("department",))
+    with publication._IN_FLIGHT_LOCK:
+        entry = publication._IN_FLIGHT[key]
+    release.set()
+    assert entry[0].wait(30)
+    stored = source.store.load(1, "respondents", [(), ("department",)])
+    assert {p for (_, p) in stored if p.startswith("2026-0")} == {"2026-01", "2026-02"}
+    monkeypatch.setattr(publication, "decide_period", lambda *a, **k: pytest.fail("made again"))
+    assert not any(r.get("pending") for r in _monthly_answer(source)["series"])
+
+
+def test_a_process_waits_for_another_deciding_the_same_attribute_set(monkeypatch):
+    """Another process (another gunicorn worker or replica) holds the claim on deciding
+    departments: this one makes none of them beside it, and takes over once it is freed."""
+    from services.metrics.analytics import cells
+    from services.metrics.monitoring.repository import acquire_lease, release_lease
+
+    made = []
+    original = publication.decide_period
+
+    def counted(*args, **kwargs):
+        made.append(args[2])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(publication, "decide_period", counted)
+    monkeypatch.setattr(publication, "CLAIM_POLL_SECONDS", 0.05)
+    monkeypatch.setattr(cells, "DECISION_BUDGET_SECONDS", 0.3)
+    source = _source()
+    key = (1, publication.Scope(), ("department",))
+    claim = publication._Claim(source.store, key)
+    assert acquire_lease(source.store.engine, claim.name, "another process",
+                         datetime.now(UTC).replace(tzinfo=None), 60)
+    assert all(r["pending"] for r in _weekly(source)["series"])
+    assert made == []  # it waited for the claim
+    with publication._IN_FLIGHT_LOCK:
+        entry = publication._IN_FLIGHT[key]
+    release_lease(source.store.engine, claim.name, "another process")
+    assert entry[0].wait(30)
+    assert made and not any(r.get("pending") for r in _weekly(source)["series"])
+
+
+def _monthly_answer(source):
+    return service.scores(source, survey_id=1, metric="index:ai_trust", period="month",
+                          segment_by="department")
+
+
 def test_a_later_query_sees_the_decisions_stored_so_far(monkeypatch):
     from services.metrics.analytics import cells
 

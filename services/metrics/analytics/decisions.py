@@ -168,7 +168,7 @@ def _peel(width: int, rows: list[list[int]]) -> np.ndarray:
 
 def decide_period(timeline, units: Units, period: str, threshold: int, known: dict,
                   previous: Decision | None = None, also_hidden=frozenset(),
-                  preferred=frozenset(), partners=frozenset()) -> Decision:
+                  preferred=frozenset(), partners=None) -> Decision:
     """Return the decision of `units.attributes` in one closed period.
 
     `known` maps (attributes, period) to the decisions already made for the coarser
@@ -179,9 +179,10 @@ def decide_period(timeline, units: Units, period: str, threshold: int, known: di
     this one replaces (its shown cells stay shown); `also_hidden`: cells hidden whatever
     their counts; `preferred`: cells to take first as complements (the previous period's
     hidden ones); `partners`: cells whose hidden part of the month (or of a day's week) is
-    small so far: each is kept underivable here too when it holds fewer than twice the
-    threshold (a cell of that size costs little; a larger one stays shown, and its month
-    or week hidden).
+    small so far, each mapped to whether this period is that parent's last: each is kept
+    underivable here too when it holds fewer than twice the threshold (a cell of that size
+    costs little; a larger one stays shown, and a later period may partner it), or, in the
+    parent's last period, whatever its size (else the parent stays hidden).
     """
     attributes = units.attributes
     system = _System(timeline, units, period)
@@ -208,8 +209,9 @@ def decide_period(timeline, units: Units, period: str, threshold: int, known: di
                            for a in system.groups(attributes, child).get(values, [])]
         if 0 < int(system.counts[hidden_children].sum()) < threshold:
             targets.append(hidden_children)
-    targets.extend(own[v] for v in partners
-                   if v in own and v not in forced and threshold <= counts[v] < 2 * threshold)
+    targets.extend(own[v] for v, last in (partners or {}).items()
+                   if v in own and v not in forced and counts[v] >= threshold
+                   and (last or counts[v] < 2 * threshold))
     open_cells = {v: own[v] for v in own if v not in forced}
     hidden = _hidden_cells(width, system.counts, open_cells, counts, known_rows, targets,
                            threshold, attributes, set(also_hidden), frozenset(preferred))

@@ -11,15 +11,19 @@ coarser attribute sets first.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import threading
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
+from sqlalchemy.exc import IntegrityError
 
 from services.metrics.analytics.decisions import (
     Decision,
@@ -32,6 +36,7 @@ from services.metrics.analytics.decisions import (
 from services.metrics.analytics.history import Groups, History
 from services.metrics.analytics.keeping import decide_keeping
 from services.metrics.analytics.timeline import Timeline
+from services.metrics.monitoring.repository import acquire_lease, release_lease
 from shared.periods import granularity_of, period_label, period_sort_key
 from shared.summaries import SummaryLayout, question_values
 
@@ -143,7 +148,8 @@ def read_units(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple, ti
 
 def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple,
                      labels: list[str], current: dict | None = None,
-                     budget: float | None = None, save_every: float | None = None) -> dict:
+                     budget: float | None = None, save_every: float | None = None,
+                     on_save: Callable[[], None] | None = None) -> dict:
     """Return the decisions of closed periods `labels` and all they rest on.
 
     `current` (period -> {values: count}) holds the counts a query just read for its
@@ -155,7 +161,8 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
     stored by then are missing from the answer (their cells answer as pending), and no
     single long decision holds a query past its budget. `save_every` (seconds): store
     the decisions made so far whenever that long has passed, so that a waiting query sees
-    them (each decision rests only on ones stored before it).
+    them (each decision rests only on ones stored before it); `on_save` is called after
+    each such store.
     """
     started = time.monotonic()
     timeline = ctx.timeline(survey)
@@ -196,6 +203,8 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
         if made and save_every is not None and time.monotonic() - saved_at >= save_every:
             stored.update(ctx.store.save(survey["id"], scope.name, made, replacing))
             made, replacing, saved_at = [], set(), time.monotonic()
+            if on_save is not None:
+                on_save()
         level, period = key
         previous = stored.get(key)
         decision_units = projected[level]
@@ -207,7 +216,8 @@ def ensure_decisions(ctx: Analytics, survey: dict, scope: Scope, attributes: tup
         also = frozenset()
         if key in respondents:
             also = frozenset(v for v, (_, hidden) in respondents[key].cells.items() if hidden)
-        preferred = _hidden_before(stored, level, period)
+        preferred = (_hidden_before(stored, level, period)
+                     | parents.hidden_inside(stored, level, period))
         partners = parents.unpartnered(stored, level, period, threshold)
         if previous is None and key in live:
             # Shown live while the wave was open: kept shown, unless that now gives a
@@ -262,35 +272,126 @@ class _Parents:
             for parent in self._keys(level, period):
                 self.inside[parent].add(period)
 
-    def unpartnered(self, stored: dict, level: tuple, period: str, threshold: int) -> frozenset:
-        """Return the cells whose hidden cells in the rest of `period`'s month, or of a
-        day's week, are a small group.
+    def unpartnered(self, stored: dict, level: tuple, period: str, threshold: int) -> dict:
+        """Return the cells whose unknown part in the rest of `period`'s month, or of a
+        day's week, is a small group, each with whether `period` is that parent's last.
 
-        A month (or week) that showed such a cell would give that small group away (the
-        month less the shown periods of it), so it would stay hidden, and the periods
+        The unknown part is what the hidden cells of the parent's other periods hold that
+        their shown children do not (`_unknown_part`). A month (or week) that showed such a
+        cell would give that small group away (the month less the shown periods of it), so
+        it would stay hidden, and the periods
         above it with it. Hiding the cell in one more period of the month (`decide_period`'s
         `partners`) keeps its hidden part at the threshold or more, so it can be shown.
         The week of a day is asked apart from its month: the month's hidden part may
         already reach the threshold through earlier weeks while the week's does not. Only
-        the periods inside months (waves, days, weeks) have partners.
+        the periods inside months (waves, days, weeks) have partners. In the parent's last
+        period no later one can partner the cell: hiding it there, whatever its size, costs
+        one cell of the finer breakdown where showing the parent would cost the parent's
+        cell and those above it (`decide_period`).
         """
         if granularity_of(period) not in self.PARTNERED:
-            return frozenset()
-        out: set = set()
+            return {}
+        out: dict = {}
         for parent in self._keys(level, period):
             hidden: dict = defaultdict(int)
             for other in self.inside.get(parent, ()):
-                if other == period:
-                    continue
-                for values, (count, is_hidden) in stored[(level, other)].cells.items():
-                    if is_hidden:
+                if other != period:
+                    for values, count in self._unknown_part(stored, level, other).items():
                         hidden[values] += count
-            out.update(v for v, count in hidden.items() if 0 < count < threshold)
-        return frozenset(out)
+            last = self._is_last(period, parent[3])
+            for values, count in hidden.items():
+                if 0 < count < threshold:
+                    out[values] = out.get(values, False) or last
+        return out
+
+    def hidden_inside(self, stored: dict, level: tuple, period: str) -> frozenset:
+        """Return the cells hidden in the other decided periods of `period`'s parents: the
+        complements to take first, so that a partner's complement is the same cell's
+        (a rectangle of hidden cells across the parent, which gives none of them away)."""
+        if granularity_of(period) not in self.PARTNERED:
+            return frozenset()
+        return frozenset(values for parent in self._keys(level, period)
+                         for other in self.inside.get(parent, ()) if other != period
+                         for values in hidden_cells(stored[(level, other)]))
+
+    def _unknown_part(self, stored: dict, level: tuple, period: str) -> dict:
+        """Return, per hidden cell of a decided period, what a reader cannot count of it:
+        its count less its shown children's (a hidden week whose days are all shown is
+        known from them; one hiding a small day hides that day's count, however large)."""
+        children = [stored[(level, c)] for c in self.timeline.children(period)
+                    if (level, c) in stored]
+        out = {}
+        for values, (count, is_hidden) in stored[(level, period)].cells.items():
+            if is_hidden:
+                out[values] = count - sum(c.cells[values][0] for c in children
+                                          if values in c.cells and not c.hidden(values))
+        return out
+
+    def _is_last(self, period: str, parent: str) -> bool:
+        """Return whether no period of `period`'s granularity follows it in `parent`."""
+        if granularity_of(period) != "wave":
+            return self.timeline.range_of(period)[1] == self.timeline.range_of(parent)[1]
+        day = self.timeline.range_of(period)[0]
+        last = self.timeline.range_of(parent)[1]
+        return not any(day < w["day"] <= last for w in self.timeline.waves.values())
+
+
+# A process's claim on deciding an attribute set (a `job_leases` row) lapses this long
+# after its last renewal, so a process that died leaves the work to the others.
+CLAIM_SECONDS = 60.0
+CLAIM_POLL_SECONDS = 1.0
+_PROCESS = uuid.uuid4().hex
+
+
+class _Claim:
+    """One process's claim on deciding an attribute set of a survey, across the processes
+    of every metrics replica: the others wait for it rather than make the same decisions
+    beside it (each would store the same ones; the claim only spares the work). A store
+    without a database (`engine`) claims nothing."""
+
+    def __init__(self, store, key: tuple):
+        self.engine = getattr(store, "engine", None)
+        survey_id, scope, attributes = key
+        digest = hashlib.sha256(repr((scope.name, attributes)).encode()).hexdigest()[:24]
+        self.name = f"decide:{survey_id}:{digest}"
+        self.renewed = -CLAIM_SECONDS
+
+    @staticmethod
+    def holder() -> str:
+        """Return this process's name as a holder (the pid: workers forked alike differ)."""
+        return f"{_PROCESS}:{os.getpid()}"
+
+    def _take(self) -> bool:
+        try:
+            held = acquire_lease(self.engine, self.name, self.holder(),
+                                 datetime.now(UTC).replace(tzinfo=None), CLAIM_SECONDS)
+        except IntegrityError:  # another process created the row at the same moment
+            held = False
+        if held:
+            self.renewed = time.monotonic()
+        return held
+
+    def wait(self) -> None:
+        """Return once this process holds the claim (at once if it claims nothing)."""
+        while self.engine is not None and not self._take():
+            time.sleep(CLAIM_POLL_SECONDS)
+
+    def renew(self) -> None:
+        """Keep the claim from lapsing while the work goes on."""
+        if self.engine is not None and time.monotonic() - self.renewed >= CLAIM_SECONDS / 6:
+            self._take()
+
+    def release(self) -> None:
+        """Give the claim back, so a waiting process takes it at once."""
+        if self.engine is not None:
+            release_lease(self.engine, self.name, self.holder())
 
 
 # (survey, scope, attributes) -> (event set once its background thread is done, its start).
 _IN_FLIGHT: dict = {}
+# (survey, scope, attributes) -> (labels, current counts) that queries asked while its
+# thread was at work: the thread decides them too before it ends.
+_QUEUED: dict = {}
 _IN_FLIGHT_LOCK = threading.Lock()
 # How often a background thread stores what it has decided, for the queries waiting on it.
 SAVE_EVERY_SECONDS = 0.5
@@ -301,23 +402,43 @@ def finish_later(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple,
                  labels: list[str], current: dict | None = None) -> tuple[threading.Event, float]:
     """Make a query's decisions in a background thread, one per attribute set and process;
     return the event set when that thread is done and when it began (`time.monotonic`; if
-    one is running, its own: nothing is decided beside it)."""
+    one is running, its own: nothing is decided beside it, and it takes this query's
+    periods over once it has made those it began with)."""
     key = (survey["id"], scope, attributes)
     with _IN_FLIGHT_LOCK:
         if key in _IN_FLIGHT:
+            queued, counts = _QUEUED.setdefault(key, ([], {}))
+            queued.extend(label for label in labels if label not in queued)
+            counts.update(current or {})
             return _IN_FLIGHT[key]
         done, begun = threading.Event(), time.monotonic()
         _IN_FLIGHT[key] = (done, begun)
+        asked, counts = _QUEUED.pop(key, ([], {}))
+        labels = [*labels, *(label for label in asked if label not in labels)]
+        current = {**counts, **(current or {})}
 
     def work() -> None:
+        todo, counts = labels, current
+        claim = _Claim(ctx.store, key)
         try:
-            ensure_decisions(ctx, survey, scope, attributes, labels, current,
-                             save_every=SAVE_EVERY_SECONDS)
+            while todo:
+                claim.wait()  # another process deciding them stores them meanwhile
+                ensure_decisions(ctx, survey, scope, attributes, todo, counts,
+                                 save_every=SAVE_EVERY_SECONDS, on_save=claim.renew)
+                with _IN_FLIGHT_LOCK:  # ends the thread only with nothing left queued
+                    todo, counts = _QUEUED.pop(key, ([], {}))
+                    if not todo:
+                        _IN_FLIGHT.pop(key, None)
         except Exception:  # the next query or the scheduler tries again
             log.exception("decisions of survey %s %s left undone", survey["id"], attributes)
         finally:
+            try:
+                claim.release()
+            except Exception:  # it lapses by itself
+                log.exception("claim on survey %s %s not released", survey["id"], attributes)
             with _IN_FLIGHT_LOCK:
-                _IN_FLIGHT.pop(key, None)
+                if _IN_FLIGHT.get(key, (None,))[0] is done:
+                    _IN_FLIGHT.pop(key)
             done.set()
 
     threading.Thread(target=work, name="decide", daemon=True).start()
