@@ -18,6 +18,7 @@ from shared.db import database_ready
 from shared.errors import ErrorSchema, NotFound, error_response, register_error_handlers
 from shared.http import INTERNAL_TOKEN_HEADER
 from shared.logs import configure_logging, init_access_log
+from shared.memory import collect_less_often
 from shared.observability import init_metrics, register_metrics_endpoint
 from shared.requestid import init_request_id
 from shared.settings import Settings
@@ -83,6 +84,7 @@ def build_app(import_name: str, service: str, settings: Settings, *,
 
     `/metrics` answers internal callers, or those `metrics_allowed` admits instead.
     """
+    collect_less_often()
     app = Flask(import_name)
     app.json = OrjsonProvider(app)
     app.url_map.converters["int"] = IdConverter

@@ -12,6 +12,12 @@ starts from a full pass, so no garbage is frozen. Small caches cost little to wa
 freeze waits until the caches have taken `FREEZE_AFTER` items since the last one, or a
 twentieth of the objects frozen so far if that is more, so that the full passes' cost
 stays in proportion to what the caches take, however large the process has grown.
+
+And the collector's youngest generation is collected after `YOUNG_ALLOCATIONS` new
+objects rather than Python's 700: an answer of tens of thousands of rows allocates
+hundreds of thousands of dicts, lists and floats, none of them cyclic garbage, and at the
+default they set off some 600 passes, each walking what the answer has built so far (a
+third of a 69,000-row answer's time, measured).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import gc
 import threading
 
 FREEZE_AFTER = 10_000  # items (groups, cells) taken by the caches
+YOUNG_ALLOCATIONS = 50_000
 _LOCK = threading.Lock()
 _taken = [0]
 
@@ -35,3 +42,8 @@ def keep_long_lived(items: int) -> None:
         gc.unfreeze()
         gc.collect()
         gc.freeze()
+
+
+def collect_less_often() -> None:
+    """Collect the youngest generation every `YOUNG_ALLOCATIONS` objects (see the module)."""
+    gc.set_threshold(YOUNG_ALLOCATIONS, *gc.get_threshold()[1:])

@@ -85,3 +85,23 @@ def test_answers_are_written_by_orjson_as_flask_would_write_them():
         '{"day":"Tue, 01 Dec 2026 00:00:00 GMT","point":{"x":3},"text":"Zoë","keys":{"1":2},'
         '"n":[1,2.5,null]}\n')
     assert big.get_data(as_text=True) == '{"big":1180591620717411303424,"text":"Zo\\u00eb"}\n'
+
+
+def test_a_service_collects_its_youngest_garbage_generation_less_often():
+    """A large answer's rows set off far fewer passes of the cyclic collector (`shared.memory`)."""
+    import gc
+
+    from shared.app import build_app
+    from shared.memory import YOUNG_ALLOCATIONS
+    from shared.settings import Settings
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, *before[1:])
+        build_app(__name__, "test", Settings())
+        assert gc.get_threshold() == (YOUNG_ALLOCATIONS, *before[1:])
+        passes = gc.get_stats()[0]["collections"]
+        rows = [{"n": i, "value": float(i)} for i in range(100_000)]
+        assert len(rows) and gc.get_stats()[0]["collections"] - passes <= 10
+    finally:
+        gc.set_threshold(*before)

@@ -103,14 +103,12 @@ class Metric:
             offset, options = layout.hist_slots[self.key]
             values = list(options)
         counts = np.stack([c.vector[offset:offset + len(values)] for c in cells])
-        rows = batch_mean_estimates(counts, values).to_dicts()
+        batch = batch_mean_estimates(counts, values)
         if self.kind == "index":
             scale = 25.0 / len(self.items)
-            for row in rows:
-                for field in ("value", "ci_low", "ci_high"):
-                    if row[field] is not None:
-                        row[field] = scale * row[field] - 25.0
-        return rows
+            for field in ("value", "ci_low", "ci_high"):
+                batch.fields[field] = scale * batch.fields[field] - 25.0
+        return batch.to_dicts()
 
     def compare(self, a, b, alpha: float = 0.05):
         """Return the two-group test (b against a) as a `GroupTest`, with `mde` at `alpha`."""

@@ -38,18 +38,21 @@ EFFECTS = {"welch_t": "hedges_g", "mann_whitney": "rank_biserial",
 HIDDEN_ROW = {"n": None, "value": None, "ci_low": None, "ci_high": None, "suppressed": True}
 
 
-def _estimate_rows(cells: list, metric) -> list[dict]:
-    """Return n, value and interval of each cell, all null where it is hidden."""
+def _estimate_rows(cells: list, metric, heads: list[dict]) -> list[dict]:
+    """Return each cell's `heads` row (one per cell) with its n, value and interval, all
+    null where it is hidden."""
     shown = [c for c in cells if not c.hidden]
     values = iter(metric.estimates(shown))
     rows = []
-    for cell in cells:
+    for i, cell in enumerate(cells):
+        row = heads[i]
         if cell.hidden:
-            rows.append(dict(HIDDEN_ROW))
-            continue
-        estimate = next(values)
-        rows.append({"n": cell.count, "value": estimate["value"], "ci_low": estimate["ci_low"],
-                     "ci_high": estimate["ci_high"], "suppressed": False})
+            row.update(HIDDEN_ROW)
+        else:
+            estimate = next(values)
+            row.update(n=cell.count, value=estimate["value"], ci_low=estimate["ci_low"],
+                       ci_high=estimate["ci_high"], suppressed=False)
+        rows.append(row)
     return rows
 
 
@@ -85,13 +88,18 @@ def scores(ctx, *, survey_id: int, metric: str, period: str, segment_by: str | N
     start, end = widen_to_periods(start, end, period)
     breakdown = load_breakdown(ctx, survey_id, granularity=period, attributes=attributes,
                                count=parsed.count_key, parts=parsed.parts)
-    order = {label: i for i, label in enumerate(breakdown.periods())}
-    cells = sorted((cell for cell in breakdown.cells.values()
-                    if in_range(cell.period, start, end, breakdown.timeline)),
-                   key=lambda cell: (order[cell.period], _text(cell.values)))
-    dates = {p: _dates(breakdown.timeline, p) for p in {cell.period for cell in cells}}
-    series = [{"period": cell.period, **dates[cell.period], "segment": cell.segment(attributes),
-               **row} for cell, row in zip(cells, _estimate_rows(cells, parsed))]
+    # Tens of thousands of rows share a few hundred periods and segments: each is worked
+    # out once.
+    order = {label: i for i, label in enumerate(breakdown.periods())
+             if in_range(label, start, end, breakdown.timeline)}
+    texts = {values: _text(values) for _, values in breakdown.cells}
+    cells = sorted((cell for cell in breakdown.cells.values() if cell.period in order),
+                   key=lambda cell: (order[cell.period], texts[cell.values]))
+    dates = {p: _dates(breakdown.timeline, p) for p in order}
+    segments = {values: dict(zip(attributes, values)) for values in texts}
+    heads = [{"period": cell.period, **dates[cell.period],
+              "segment": dict(segments[cell.values])} for cell in cells]
+    series = _estimate_rows(cells, parsed, heads)
     for row in series:
         if row["period"] in breakdown.pending:
             row["pending"] = True  # hidden until its decision is made, in a moment
