@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
+import scipy.linalg
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
@@ -114,6 +115,8 @@ def breakdown_lines(cells: Iterable[tuple], time_parents: Callable[[str], Sequen
 
 # Coefficients (or residuals) smaller than this are rounding of a 0/1 system, not a term.
 _TOLERANCE = 1e-7
+# A row whose residual against a basis stays under this lies in its span.
+_SPANNED = 1e-8
 # A change moving a group by more than this (t.z = 1 for the group it was found for) is a
 # witness that the group is underivable.
 _WITNESS = 1e-3
@@ -160,10 +163,25 @@ class RowSpace:
 
 
 def orthonormal_rows(matrix: np.ndarray) -> np.ndarray:
-    """Return an orthonormal basis (as rows) of the row space of a matrix (thin SVD)."""
+    """Return an orthonormal basis (as rows) of the row space of a matrix.
+
+    A QR factorisation of its transpose with column pivoting (LAPACK's geqp3, several times
+    faster than the thin SVD on these 0/1 systems: 2.8 s against 18.6 s on one of 1,256 x
+    2,262) gives the basis; its rank is read off R's diagonal with the SVD's tolerance.
+    Its rows are combinations of the matrix's own, so the basis spans no more than they
+    do; that it spans all of them is checked (every row's residual), and where it does
+    not, the thin SVD answers instead: a rank read too low would make a derivable group
+    look underivable.
+    """
+    tolerance = max(matrix.shape) * np.finfo(float).eps * 16
+    q, r, _ = scipy.linalg.qr(matrix.T, mode="economic", pivoting=True)
+    diagonal = np.abs(np.diag(r))
+    basis = q[:, :int((diagonal > diagonal[0] * tolerance).sum())].T
+    residual = matrix - (matrix @ basis.T) @ basis
+    if np.abs(residual).max(initial=0.0) < _SPANNED:
+        return basis
     _, sigma, right = np.linalg.svd(matrix, full_matrices=False)
-    rank = int((sigma > sigma[0] * max(matrix.shape) * np.finfo(float).eps * 16).sum())
-    return right[:rank]
+    return right[:int((sigma > sigma[0] * tolerance).sum())]
 
 
 def derivable_targets(shown: np.ndarray, targets: np.ndarray,

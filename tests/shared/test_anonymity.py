@@ -269,6 +269,47 @@ def test_many_interdependent_small_atoms_still_give_their_smallest_derivable_uni
     assert union is not None and len(union) == 2 and union[0] // 2 == union[1] // 2
 
 
+def _dependent_rows(rng, rows: int, width: int) -> np.ndarray:
+    """Return 0/1 rows over `width` atoms, some of them sums of others (a rank below both)."""
+    base = (rng.random((rows, width)) < 0.1).astype(float)
+    base[rows // 2:] = np.minimum(base[:rows - rows // 2] + base[1:rows - rows // 2 + 1], 1)
+    return base[base.any(axis=1)]
+
+
+def _projector(basis: np.ndarray) -> np.ndarray:
+    return basis.T @ basis
+
+
+def test_the_row_space_basis_is_the_svds_to_rounding():
+    # Checked against numpy's thin SVD (LAPACK gesdd) on the same matrices.
+    rng = np.random.default_rng(5)
+    for rows, width in ((40, 60), (80, 50), (120, 200)):
+        matrix = _dependent_rows(rng, rows, width)
+        basis = shared.anonymity.orthonormal_rows(matrix)
+        right = np.linalg.svd(matrix, full_matrices=False)[2]
+        reference = right[:np.linalg.matrix_rank(matrix)]
+        assert basis.shape == reference.shape
+        assert np.allclose(basis @ basis.T, np.eye(len(basis)), atol=1e-10)
+        assert np.allclose(_projector(basis), _projector(reference), atol=1e-9)
+
+
+def test_a_rank_read_too_low_by_the_factorisation_is_answered_by_the_svd(monkeypatch):
+    # A basis missing a direction would make a derivable group look underivable.
+    matrix = _dependent_rows(np.random.default_rng(6), 60, 80)
+    qr = shared.anonymity.scipy.linalg.qr
+
+    def short(*args, **kwargs):
+        q, r, pivots = qr(*args, **kwargs)
+        r = r.copy()
+        r[np.linalg.matrix_rank(matrix) - 1:, :] = 0.0  # one dimension lost
+        return q, r, pivots
+
+    monkeypatch.setattr(shared.anonymity.scipy.linalg, "qr", short)
+    basis = shared.anonymity.orthonormal_rows(matrix)
+    assert len(basis) == np.linalg.matrix_rank(matrix)
+    assert np.allclose(matrix @ _projector(basis), matrix, atol=1e-9)
+
+
 def test_linear_algebra_that_fails_leaves_the_suppression_undecided(monkeypatch):
     # Seen at organisation scale: "SVD did not converge" in the small-union search was a 500.
     def no_convergence(*args, **kwargs):
