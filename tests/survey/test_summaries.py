@@ -118,11 +118,13 @@ def test_stored_summaries_equal_those_of_the_raw_rows(client, engine, monkeypatc
     layout = SummaryLayout(survey)
     raw = defaultdict(list)
     with engine.connect() as conn:
-        for day, combo, answers in conn.execute(sa.text(
-                "SELECT r.submitted_on, c.segment, r.answers FROM responses r "
+        for day, wave_id, combo, answers in conn.execute(sa.text(
+                "SELECT r.submitted_on, r.wave_id, c.segment, r.answers FROM responses r "
                 "JOIN segment_combos c ON c.id = r.combo_id WHERE r.survey_id = :s"),
                 {"s": survey["id"]}):
-            label = str(day)[:10]
+            # A response in a wave counts on its wave's opening day (yesterday, in the hour
+            # after midnight UTC: the wave opened an hour ago).
+            label = wave["opens_at"][:10] if wave_id == wave["id"] else str(day)[:10]
             raw[(label, json.loads(combo).get("department"))].append(json.loads(answers))
     assert sum(len(v) for v in raw.values()) == len(responses)
     stored = client.ok("GET", f"/internal/surveys/{survey['id']}/summaries"
@@ -328,9 +330,10 @@ def test_columns_shape_holds_the_groups_and_only_the_parts_slots(client):
     survey = client.survey()
     wave = client.wave(survey["id"])
     today = datetime.now(UTC).date()
+    # Days before the wave, which opened an hour ago: none of these rows is in it.
     _import(client, survey["id"], [
         _row((today - timedelta(days=d)).isoformat(), department=dept)
-        for d in (0, 2, 8) for dept in ("Support", "Sales", "Support")])
+        for d in (1, 2, 8) for dept in ("Support", "Sales", "Support")])
     (token,) = client.invite(wave["id"], [{"department": "Sales", "location": "York"}])
     assert client.respond(token, PULSE_ANSWERS).status_code == 201
     layout = SummaryLayout(survey)

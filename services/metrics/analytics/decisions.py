@@ -182,7 +182,8 @@ def decide_period(timeline, units: Units, period: str, threshold: int, known: di
     small so far, each mapped to whether this period is that parent's last: each is kept
     underivable here too when it holds fewer than twice the threshold (a cell of that size
     costs little; a larger one stays shown, and a later period may partner it), or, in the
-    parent's last period, whatever its size (else the parent stays hidden).
+    parent's last period, whatever its size (else the parent stays hidden), provided every
+    such group has a cell here.
     """
     attributes = units.attributes
     system = _System(timeline, units, period)
@@ -209,9 +210,13 @@ def decide_period(timeline, units: Units, period: str, threshold: int, known: di
                            for a in system.groups(attributes, child).get(values, [])]
         if 0 < int(system.counts[hidden_children].sum()) < threshold:
             targets.append(hidden_children)
-    targets.extend(own[v] for v, last in (partners or {}).items()
+    partners = partners or {}
+    # A group with no cell here cannot be partnered: its month stays hidden and takes a
+    # complement in its lines anyway, which a large partner would most often pay twice.
+    any_size = all(v in own for v, last in partners.items() if last)
+    targets.extend(own[v] for v, last in partners.items()
                    if v in own and v not in forced and counts[v] >= threshold
-                   and (last or counts[v] < 2 * threshold))
+                   and ((last and any_size) or counts[v] < 2 * threshold))
     open_cells = {v: own[v] for v in own if v not in forced}
     hidden = _hidden_cells(width, system.counts, open_cells, counts, known_rows, targets,
                            threshold, attributes, set(also_hidden), frozenset(preferred))

@@ -425,6 +425,7 @@ def finish_later(ctx: Analytics, survey: dict, scope: Scope, attributes: tuple,
                 claim.wait()  # another process deciding them stores them meanwhile
                 ensure_decisions(ctx, survey, scope, attributes, todo, counts,
                                  save_every=SAVE_EVERY_SECONDS, on_save=claim.renew)
+                claim.release()  # before a thread of this process may start and take it
                 with _IN_FLIGHT_LOCK:  # ends the thread only with nothing left queued
                     todo, counts = _QUEUED.pop(key, ([], {}))
                     if not todo:

@@ -92,7 +92,7 @@ def scores(ctx, *, survey_id: int, metric: str, period: str, segment_by: str | N
     # out once.
     order = {label: i for i, label in enumerate(breakdown.periods())
              if in_range(label, start, end, breakdown.timeline)}
-    texts = {values: _text(values) for _, values in breakdown.cells}
+    texts = {values: _text(values) for values in {values for _, values in breakdown.cells}}
     cells = sorted((cell for cell in breakdown.cells.values() if cell.period in order),
                    key=lambda cell: (order[cell.period], texts[cell.values]))
     dates = {p: _dates(breakdown.timeline, p) for p in order}
