@@ -168,6 +168,20 @@ def test_a_decision_that_cannot_be_settled_shows_only_what_is_already_known(monk
                           row["segment"]["department"] == "Legal")
 
 
+def _watch_decisions(monkeypatch, release: threading.Event | None = None) -> list:
+    """Record the period of every decision made, each made once `release` is set (if given)."""
+    made, original = [], publication.decide_period
+
+    def watched(*args, **kwargs):
+        if release is not None:
+            release.wait(30)
+        made.append(args[2])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(publication, "decide_period", watched)
+    return made
+
+
 def test_a_query_leaves_an_attribute_set_decided_in_the_background_to_that_thread():
     source = _source()
     key = (1, publication.Scope(), ("department",))
@@ -197,15 +211,8 @@ def test_a_query_answers_pending_while_a_decision_it_started_is_still_being_made
     budget: one long decision never holds the answer (it would hang here until released)."""
     from services.metrics.analytics import cells
 
-    release, original = threading.Event(), publication.decide_period
-    made = []
-
-    def slow_decision(*args, **kwargs):
-        release.wait(30)
-        made.append(args[2])
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(publication, "decide_period", slow_decision)
+    release = threading.Event()
+    made = _watch_decisions(monkeypatch, release)
     monkeypatch.setattr(publication, "SAVE_EVERY_SECONDS", 0.0)
     monkeypatch.setattr(cells, "DECISION_BUDGET_SECONDS", 0.2)
     source = _source()
@@ -227,13 +234,8 @@ def test_a_query_joining_a_running_thread_has_its_own_periods_decided_by_it(monk
     pending: the thread decides them too before it ends, with no later query to start it."""
     from services.metrics.analytics import cells
 
-    release, original = threading.Event(), publication.decide_period
-
-    def slow_decision(*args, **kwargs):
-        release.wait(30)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(publication, "decide_period", slow_decision)
+    release = threading.Event()
+    _watch_decisions(monkeypatch, release)
     monkeypatch.setattr(cells, "DECISION_BUDGET_SECONDS", 0.0)
     source = _source()
     assert all(r["pending"] for r in _weekly(source)["series"])  # starts the thread
@@ -255,14 +257,7 @@ def test_a_process_waits_for_another_deciding_the_same_attribute_set(monkeypatch
     from services.metrics.analytics import cells
     from services.metrics.monitoring.repository import acquire_lease, release_lease
 
-    made = []
-    original = publication.decide_period
-
-    def counted(*args, **kwargs):
-        made.append(args[2])
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(publication, "decide_period", counted)
+    made = _watch_decisions(monkeypatch)
     monkeypatch.setattr(publication, "CLAIM_POLL_SECONDS", 0.05)
     monkeypatch.setattr(cells, "DECISION_BUDGET_SECONDS", 0.3)
     source = _source()
